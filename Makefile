@@ -1,0 +1,62 @@
+# One command each: `make demo` runs the whole nightly job on the bundled sample data,
+# `make test` runs every test, `make dev` opens the Dagster UI. Only python3 (3.11+) and make
+# are needed: uv is bootstrapped into .tools/ and installs the locked environment into .venv/.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# dagster-dbt runs the `dbt` executable, which lives in the virtual environment
+export PATH := $(BIN):$(PATH)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+# The demo night: the bundled sample exports end on this day.
+DEMO_AS_OF ?= 2026-11-20
+DEMO_DIR := $(CURDIR)/data/demo
+DEMO_ENV := LEAD_SCORING_LANDING_DIR=$(CURDIR)/sample_data/landing \
+	LEAD_SCORING_WAREHOUSE=$(DEMO_DIR)/lead_scoring.duckdb \
+	LEAD_SCORING_OUTPUT_DIR=$(DEMO_DIR)/output \
+	DAGSTER_HOME=$(CURDIR)/data/dagster_home
+
+.PHONY: install manifest demo test dev lint format sample-data clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	touch $@
+
+install: $(VENV)/.synced
+
+# dagster-dbt reads dbt_project/target/manifest.json when the code location loads.
+manifest: install
+	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: manifest
+	mkdir -p $(CURDIR)/data/dagster_home
+	$(DEMO_ENV) $(BIN)/python -m orchestration run --as-of $(DEMO_AS_OF)
+
+test: manifest
+	$(BIN)/pytest
+
+dev: manifest
+	mkdir -p $(CURDIR)/data/dagster_home
+	$(DEMO_ENV) $(BIN)/dagster dev -w workspace.yaml
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the bundled sample exports (deterministic: same seed, same files).
+sample-data: install
+	$(BIN)/python -m orchestration.sample_data --out sample_data --leads 400 --seed 7 --end-date $(DEMO_AS_OF)
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

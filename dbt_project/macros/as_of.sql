@@ -1,0 +1,30 @@
+{#- The scoring day (dbt var `as_of`, YYYY-MM-DD; empty = yesterday in UTC). Everything is judged
+    as of the END of that day, so a re-run or backfill of a night sees exactly what it saw then.
+    The value is checked to be a date before it reaches SQL. -#}
+{% macro as_of_date_string() -%}
+    {%- set raw = var('as_of', '') | string | trim -%}
+    {%- if raw == '' or raw == 'None' -%}
+        {%- set raw = (modules.datetime.datetime.utcnow().date() - modules.datetime.timedelta(days=1)).isoformat() -%}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', raw) -%}
+        {{ exceptions.raise_compiler_error("var as_of must be a date like 2026-11-20, got '" ~ raw ~ "'") }}
+    {%- endif -%}
+    {%- do modules.datetime.date.fromisoformat(raw) -%}
+    {{- raw -}}
+{%- endmacro %}
+
+{% macro as_of_date() -%}
+    cast('{{ as_of_date_string() }}' as date)
+{%- endmacro %}
+
+{#- First instant after the scoring day: events strictly before it count. -#}
+{% macro as_of_end() -%}
+    cast({{ dbt.dateadd('day', 1, as_of_date()) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- First day of daily score history on a first build. -#}
+{% macro history_start_date() -%}
+    {%- set days = var('history_days') | int -%}
+    {%- if days < 1 -%}{{ exceptions.raise_compiler_error("var history_days must be at least 1") }}{%- endif -%}
+    cast({{ dbt.dateadd('day', 1 - days, as_of_date()) }} as date)
+{%- endmacro %}

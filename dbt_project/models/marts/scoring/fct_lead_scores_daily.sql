@@ -1,0 +1,107 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='score_date',
+        on_schema_change='append_new_columns',
+    )
+}}
+-- Point-in-time score history: one row per lead per day, as it stood at the end of that day.
+-- Each night adds its day; a re-run or backfill of a night replaces exactly that day.
+with score_dates as (
+    {{ score_dates_to_compute() }}
+),
+
+leads as (
+    select lead_id, created_at from {{ ref('stg_crm__leads') }}
+),
+
+lead_days as (
+    select score_dates.score_date, leads.lead_id
+    from score_dates
+    inner join leads on cast(leads.created_at as date) <= score_dates.score_date
+),
+
+engagement as (
+    select score_date, lead_id, sum(final_points) as engagement_points
+    from {{ ref('int_engagement_contributions_daily') }}
+    where score_date in (select score_date from score_dates)
+    group by score_date, lead_id
+),
+
+fit as (
+    select lead_id, sum(fit_points) as fit_score
+    from {{ ref('int_lead_fit_contributions') }}
+    group by lead_id
+),
+
+settings as (
+    select * from {{ source('rules', 'engagement_settings') }}
+),
+
+scores as (
+    select
+        lead_days.score_date,
+        lead_days.lead_id,
+        {{ points('coalesce(fit.fit_score, 0)') }} as fit_score,
+        {{ points('coalesce(engagement.engagement_points, 0)') }} as engagement_points,
+        settings.score_floor,
+        settings.score_ceiling
+    from lead_days
+    cross join settings
+    left join engagement
+        on engagement.lead_id = lead_days.lead_id
+        and engagement.score_date = lead_days.score_date
+    left join fit on fit.lead_id = lead_days.lead_id
+),
+
+limited as (
+    select
+        score_date,
+        lead_id,
+        fit_score,
+        engagement_points,
+        {{ points('case
+            when engagement_points < score_floor then score_floor
+            when engagement_points > score_ceiling then score_ceiling
+            else engagement_points
+        end') }} as engagement_score
+    from scores
+),
+
+graded as (
+    select
+        limited.*,
+        grades.grade as fit_grade,
+        grades.grade_rank as fit_grade_rank,
+        tiers.tier as engagement_tier,
+        row_number() over (
+            partition by limited.score_date, limited.lead_id
+            order by grades.grade_rank, tiers.tier
+        ) as band_rank
+    from limited
+    inner join {{ source('rules', 'fit_grades') }} as grades
+        on grades.min_score is null or limited.fit_score >= grades.min_score
+    inner join {{ source('rules', 'engagement_tiers') }} as tiers
+        on tiers.min_score is null or limited.engagement_score >= tiers.min_score
+)
+
+select
+    graded.lead_id,
+    graded.score_date,
+    graded.fit_score,
+    graded.engagement_score,
+    cast(graded.fit_score + graded.engagement_score as decimal(18, 2)) as total_score,
+    -- engagement points before the floor and ceiling: the difference is explained as its own
+    -- contribution in fct_score_contributions
+    graded.engagement_points,
+    graded.fit_grade,
+    graded.fit_grade_rank,
+    graded.engagement_tier,
+    disqualified.disqualification_reason,
+    version.rules_version
+from graded
+cross join {{ source('rules', 'rules_version') }} as version
+left join {{ ref('int_leads_disqualified') }} as disqualified
+    on disqualified.lead_id = graded.lead_id
+where graded.band_rank = 1

@@ -1,0 +1,20 @@
+-- One row per CRM opportunity: its latest version as of the scoring day. An opportunity
+-- closed after the scoring day is still open on that day.
+with versions as (
+    {{ latest_version_as_of(source('raw', 'crm_opportunities'), 'opportunity_id') }}
+)
+
+select
+    opportunity_id,
+    account_id,
+    lead_id,
+    name as opportunity_name,
+    stage as opportunity_stage,
+    owner_id,
+    amount,
+    coalesce(is_closed, false) and coalesce(closed_at, created_at) < {{ as_of_end() }} as is_closed,
+    coalesce(is_won, false) and coalesce(closed_at, created_at) < {{ as_of_end() }} as is_won,
+    created_at,
+    case when closed_at < {{ as_of_end() }} then closed_at end as closed_at,
+    coalesce(updated_at, created_at) as updated_at
+from versions

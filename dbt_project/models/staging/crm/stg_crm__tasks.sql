@@ -1,0 +1,17 @@
+-- One row per sales task (call, e-mail, meeting) that happened before the end of the scoring day.
+with versions as (
+    {{ latest_version_as_of(source('raw', 'crm_tasks'), 'task_id') }}
+)
+
+select
+    task_id,
+    lead_id,
+    owner_id,
+    lower(trim(task_type)) as task_type,
+    subject,
+    lower(trim(status)) as task_status,
+    coalesce(occurred_at, created_at) as occurred_at,
+    created_at,
+    coalesce(updated_at, created_at) as updated_at
+from versions
+where coalesce(occurred_at, created_at) < {{ as_of_end() }}

@@ -1,0 +1,65 @@
+"""The code location: every asset, check, job, schedule and resource of the nightly job.
+
+Graph: landing files -> raw.* (ingest) -> rules.* (rules) -> dbt staging / intermediate / marts
+(with dbt tests as asset checks) -> outbound.* (SQL hand-off, SLA breach report).
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import lead_scoring_dbt_assets
+from orchestration.assets.ingest import ingest_assets
+from orchestration.assets.outbound import outbound_assets
+from orchestration.assets.rules import rules_tables
+from orchestration.project import lead_scoring_dbt
+from orchestration.resources import Folders, Warehouse
+from orchestration.run_date import AS_OF_TAG, default_as_of
+from orchestration.settings import Settings
+
+settings = Settings.from_env()
+# dbt runs as a subprocess and finds the warehouse through this variable (profiles.yml):
+# point it at the same absolute path the Python assets use.
+os.environ["LEAD_SCORING_WAREHOUSE"] = str(settings.warehouse_path)
+
+# DuckDB allows one writing process per file, and dbt is a process of its own: run the steps
+# of a run one after another, in one process.
+nightly_job = dg.define_asset_job(
+    "nightly_lead_scoring",
+    selection=dg.AssetSelection.all(),
+    description="Ingest the night's exports, score and qualify every lead, hand off SQLs, report SLA breaches.",
+    executor_def=dg.in_process_executor,
+)
+
+
+@dg.schedule(
+    job=nightly_job,
+    cron_schedule=settings.schedule_cron,
+    execution_timezone=settings.schedule_time_zone,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """Every night, score the day that just ended (in the schedule's time zone)."""
+    as_of = default_as_of(context.scheduled_execution_time.date()).isoformat()
+    # one run per scoring day, however often the tick is evaluated
+    return dg.RunRequest(run_key=as_of, tags={AS_OF_TAG: as_of})
+
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, rules_tables, lead_scoring_dbt_assets, *outbound_assets],
+    jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    executor=dg.in_process_executor,
+    resources={
+        "warehouse": Warehouse(path=str(settings.warehouse_path)),
+        "folders": Folders(
+            landing_dir=str(settings.landing_dir),
+            rules_dir=str(settings.rules_dir),
+            output_dir=str(settings.output_dir),
+        ),
+        "dbt": DbtCliResource(project_dir=lead_scoring_dbt),
+    },
+)

@@ -1,0 +1,266 @@
+"""The whole nightly job on real files in a temporary DuckDB warehouse.
+
+The bundled sample exports are loaded together with hand-made scenario leads
+(tests/fixtures/scenarios) whose scores, stages and SLA clocks were worked out by hand from
+the default rules. As of Friday 2026-11-20 (end of day, UTC), with a 30-day half-life:
+0.5 ** (2 / 30) = 0.954842, so an event two days old keeps 95.48 % of its points.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import (
+    SAMPLE_LANDING,
+    SCENARIOS,
+    failure_messages,
+    make_night,
+    materialization_metadata,
+)
+
+AS_OF = "2026-11-20"
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory, dbt_manifest):
+    """Two runs of the same night (a re-run must change nothing), then the next night."""
+    night = make_night(tmp_path_factory.mktemp("night"), SAMPLE_LANDING, SCENARIOS)
+    first = night.run(AS_OF)
+    assert first.success, failure_messages(first)
+    night.after_first = {
+        table: night.query(f"select count(*) from {table}")[0][0]
+        for table in (
+            "raw.crm_leads",
+            "raw.marketing_activities",
+            "raw.load_ledger",
+            "marts.fct_lead_scores",
+            "marts.fct_lead_scores_daily",
+            "marts.fct_score_contributions",
+            "outbound.sql_handoffs",
+        )
+    }
+    night.first_result = first
+    second = night.run(AS_OF)
+    assert second.success, failure_messages(second)
+    night.second_result = second
+    return night
+
+
+def lead(night, lead_id: str) -> dict:
+    rows = night.records(
+        "select * from marts.fct_lead_scores join marts.fct_lead_lifecycle using (lead_id) "
+        "where lead_id = ?",
+        [lead_id],
+    )
+    assert len(rows) == 1, f"{lead_id} should be scored exactly once"
+    return rows[0]
+
+
+def test_fitting_lead_who_requested_a_demo_is_an_sql_at_the_request(night):
+    ada = lead(night, "T-SQL-DEMO")
+    assert ada["current_stage"] == "sql"
+    assert ada["sql_reason"] == "hand_raise:demo_request"
+    assert ada["sql_at"] == dt.datetime(2026, 11, 18, 15, 0)
+    # fit: executive 20 + mid-market 15 + target industry 10 + territory 10 + revenue 5
+    assert ada["fit_score"] == Decimal("60.00")
+    assert ada["fit_grade"] == "A"
+    # engagement: demo 30, pricing 10, product 5, each two days old: x 0.954842
+    assert ada["engagement_score"] == Decimal("42.97")
+    assert ada["total_score"] == Decimal("102.97")
+    # the pricing visit before the request already crossed the MQL bar that same day
+    assert ada["mql_reason"] == "score"
+    assert ada["mql_at"] == ada["sql_at"]
+
+
+def test_contributions_explain_every_point(night):
+    rows = night.records(
+        "select rule_id, occurrences, raw_points, final_points from marts.fct_score_contributions "
+        "where lead_id = 'T-SQL-DEMO' and score_kind = 'engagement' order by rule_id"
+    )
+    assert rows == [
+        # the demo request was exported twice (same activity id): it counts once
+        {
+            "rule_id": "demo_request",
+            "occurrences": 1,
+            "raw_points": 30,
+            "final_points": Decimal("28.65"),
+        },
+        {
+            "rule_id": "pricing_page",
+            "occurrences": 1,
+            "raw_points": 10,
+            "final_points": Decimal("9.55"),
+        },
+        {
+            "rule_id": "product_page",
+            "occurrences": 1,
+            "raw_points": 5,
+            "final_points": Decimal("4.77"),
+        },
+    ]
+    mismatched = night.query(
+        """
+        select scores.lead_id
+        from marts.fct_lead_scores as scores
+        left join (
+            select lead_id, sum(final_points) as explained
+            from marts.fct_score_contributions group by lead_id
+        ) as contributions using (lead_id)
+        where coalesce(contributions.explained, 0) <> scores.total_score
+        """
+    )
+    assert mismatched == []
+
+
+def test_personal_email_lead_is_never_an_mql_but_keeps_its_score(night):
+    gina = lead(night, "T-GMAIL")
+    assert gina["disqualification_reason"] == "personal_email_domain"
+    assert gina["current_stage"] == "disqualified"
+    assert gina["mql_at"] is None
+    assert gina["engagement_score"] > 40  # she did request a demo: the score stays visible
+    personal_mqls = night.query(
+        """
+        select lifecycle.lead_id
+        from marts.fct_lead_lifecycle as lifecycle
+        join marts.fct_lead_scores as scores using (lead_id)
+        where scores.email like '%@gmail.com' and lifecycle.mql_at is not null
+        """
+    )
+    assert personal_mqls == []
+
+
+def test_every_fitting_hand_raiser_in_the_sample_is_an_sql_or_further(night):
+    missed = night.query(
+        """
+        select distinct activities.lead_id
+        from intermediate.int_activities_matched_to_leads as activities
+        join marts.fct_lead_scores as scores using (lead_id)
+        join marts.fct_lead_lifecycle as lifecycle using (lead_id)
+        where activities.activity_type in
+              ('demo_request', 'contact_request', 'trial_request', 'quote_request', 'inbound_call')
+          and not scores.is_disqualified
+          and scores.fit_grade in ('A', 'B', 'C')
+          and lifecycle.sql_at is null
+        """
+    )
+    assert missed == []
+    hand_raise_sqls = night.query(
+        "select count(*) from marts.fct_lead_lifecycle where sql_reason like 'hand_raise:%'"
+    )[0][0]
+    assert hand_raise_sqls >= 5
+
+
+def test_small_company_does_not_qualify_even_with_a_demo_request(night):
+    dan = lead(night, "T-MICRO")
+    assert dan["fit_grade"] == "D"  # 4 employees: -20
+    assert dan["current_stage"] == "lead"
+
+
+def test_mql_from_score_with_activity_matched_by_email(night):
+    cara = lead(night, "T-MQL")
+    # webinar attended 8 days before (x 0.831252) + pricing page 4 days before (x 0.911722)
+    assert cara["engagement_score"] == Decimal("21.59")
+    assert cara["fit_score"] == Decimal("52.00")
+    assert cara["current_stage"] == "mql"
+    # the webinar event carried only the e-mail, in capitals with spaces: it still counts,
+    # and on that day fit 52 + webinar 15 crossed the MQL bar of 60
+    assert cara["mql_at"] == dt.datetime(2026, 11, 12, 16, 0)
+    matched = night.query(
+        "select lead_id, matched_by from intermediate.int_activities_matched_to_leads "
+        "where activity_id = 'T-A030'"
+    )
+    assert matched == [("T-MQL", "email")]
+
+
+def test_unidentified_activity_is_kept(night):
+    rows = night.query(
+        "select lead_id from intermediate.int_activities_matched_to_leads where activity_id = 'T-A099'"
+    )
+    assert rows == [(None,)]
+
+
+def test_crm_outcomes_drive_later_stages(night):
+    assert lead(night, "T-CUSTOMER")["current_stage"] == "customer"
+    finn = lead(night, "T-RECYCLED")
+    assert finn["crm_status"] == "unqualified"  # the later of two exported versions
+    assert finn["current_stage"] == "recycled"
+
+
+def test_sla_breach_for_untouched_sqls(night):
+    breaches = night.records("select * from marts.rpt_sla_breaches order by lead_id")
+    by_lead = {row["lead_id"]: SimpleNamespace(**row) for row in breaches}
+    ada = by_lead["T-SQL-DEMO"]
+    # demo request Wed 10:00 New York; 4 business hours -> due 14:00 (19:00 UTC); by Friday
+    # 17:00 seven + eight + eight business hours have passed: 19 overdue, past 2x the window
+    assert ada.due_at == dt.datetime(2026, 11, 18, 19, 0)
+    assert ada.business_hours_overdue == Decimal("19.00")
+    assert ada.tier == "escalated"
+    assert ada.owner_name == "Tess Owner"
+    gus = by_lead["T-SCORE-SQL"]
+    # score SQL Tue 11:00 New York; 24 business hours -> due Fri 11:00; 6 overdue by 17:00
+    assert gus.due_at == dt.datetime(2026, 11, 20, 16, 0)
+    assert gus.business_hours_overdue == Decimal("6.00")
+    assert gus.tier == "breached"
+    assert "T-SQL-TOUCHED" not in by_lead
+    [ben] = night.records("select * from marts.fct_sla_status where lead_id = 'T-SQL-TOUCHED'")
+    assert ben["sla_status"] == "met"
+    assert ben["business_hours_elapsed"] == Decimal("1.50")
+
+
+def test_outbound_files_hold_new_sqls_and_breaches(night):
+    handoff = night.output / "sql_handoffs" / f"new_sqls_{AS_OF}.csv"
+    with handoff.open(newline="") as handle:
+        handed = {row["lead_id"]: row for row in csv.DictReader(handle)}
+    assert {"T-SQL-DEMO", "T-SCORE-SQL", "T-SQL-TOUCHED"} <= set(handed)
+    assert "T-GMAIL" not in handed and "T-CUSTOMER" not in handed
+    open_sqls = night.query("select count(*) from marts.rpt_new_sqls")[0][0]
+    assert len(handed) == open_sqls
+    report = night.output / "sla_breaches" / f"sla_breaches_{AS_OF}.csv"
+    with report.open(newline="") as handle:
+        reported = {row["lead_id"]: row for row in csv.DictReader(handle)}
+    assert reported["T-SQL-DEMO"]["tier"] == "escalated"
+    summary = report.with_suffix(".txt").read_text()
+    assert f"SLA breaches as of {AS_OF}: {len(reported)} open" in summary
+
+
+def test_rerunning_the_night_duplicates_nothing(night):
+    for table, count in night.after_first.items():
+        assert night.query(f"select count(*) from {table}")[0][0] == count, table
+    assert (
+        materialization_metadata(night.first_result, ["outbound", "sql_handoffs"])["new_sqls"] > 0
+    )
+    assert (
+        materialization_metadata(night.second_result, ["outbound", "sql_handoffs"])["new_sqls"] == 0
+    )
+    assert materialization_metadata(night.second_result, ["raw", "crm_leads"])["rows_loaded"] == 0
+    duplicates = night.query(
+        "select lead_id, score_date from marts.fct_lead_scores_daily "
+        "group by all having count(*) > 1"
+    )
+    assert duplicates == []
+
+
+def test_dbt_tests_ran_as_asset_checks_and_passed(night):
+    evaluations = night.first_result.get_asset_check_evaluations()
+    assert len(evaluations) >= 10
+    failed = [e.check_name for e in evaluations if not e.passed]
+    assert failed == []
+
+
+def test_next_night_adds_one_day_and_keeps_weekend_out_of_the_sla(night):
+    result = night.run("2026-11-21")  # a Saturday
+    assert result.success, failure_messages(result)
+    days = night.query(
+        "select score_date, count(*) from marts.fct_lead_scores_daily group by 1 order by 1 desc limit 2"
+    )
+    assert [d for d, _ in days] == [dt.date(2026, 11, 21), dt.date(2026, 11, 20)]
+    [ada] = night.records("select * from marts.rpt_sla_breaches where lead_id = 'T-SQL-DEMO'")
+    # Saturday is not a business day: still 19 business hours overdue
+    assert ada["business_hours_overdue"] == Decimal("19.00")
+    # each SQL is handed off once across nights
+    assert materialization_metadata(result, ["outbound", "sql_handoffs"])["new_sqls"] == 0
