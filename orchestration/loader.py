@@ -202,16 +202,21 @@ def _append(
         f"from staged_checked where _reason is not null",
         [table.name, file_name],
     )
+    # DuckDB's CSV reader reports structural problems (wrong column count, bad quoting,
+    # invalid UTF-8) per line and column: one rejected row per line, all its problems listed.
     connection.execute(
         f"insert into raw.rejected_rows "
-        f"select ?, ?, null, line, csv_line, error_type || ': ' || error_message, {loaded_at} "
-        f"from staged_reject_errors",
+        f"select ?, ?, null, line, any_value(csv_line), "
+        f"string_agg(distinct error_type || ': ' || error_message, '; '), {loaded_at} "
+        f"from staged_reject_errors group by line",
         [table.name, file_name],
     )
     rows_read, rows_loaded = connection.execute(
         "select count(*), count(*) filter (where _reason is null) from staged_checked"
     ).fetchone()
-    structural = connection.execute("select count(*) from staged_reject_errors").fetchone()[0]
+    structural = connection.execute(
+        "select count(distinct line) from staged_reject_errors"
+    ).fetchone()[0]
     rows_rejected = rows_read - rows_loaded + structural
     earlier = connection.execute(
         "select count(*) from raw.load_ledger where table_name = ? and file_name = ?",

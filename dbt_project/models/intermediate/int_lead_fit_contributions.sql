@@ -2,7 +2,7 @@
 -- the field's value. An empty value scores the field's `missing` points and a value no case
 -- matches its `otherwise` points, so every lead has exactly one row per fit field.
 with leads as (
-    select * from {{ ref('stg_crm__leads') }}
+    select * from {{ ref('int_leads_enriched') }}
 ),
 
 lead_values as (

@@ -1,7 +1,7 @@
 -- Leads that must never be handed to sales, with the reason code of the first disqualifier
 -- (in the order of rules/disqualifiers.yml) that applies.
 with leads as (
-    select * from {{ ref('stg_crm__leads') }}
+    select * from {{ ref('int_leads_enriched') }}
 ),
 
 disqualifiers as (

@@ -5,7 +5,7 @@ with today as (
 ),
 
 leads as (
-    select * from {{ ref('stg_crm__leads') }}
+    select * from {{ ref('int_leads_enriched') }}
 )
 
 select

@@ -1,0 +1,130 @@
+"""Loading landing files: once each, typed, with bad rows quarantined and bad files named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.canonical import RAW_TABLES_BY_NAME
+from orchestration.loader import landing_files, load_table
+
+LEADS = RAW_TABLES_BY_NAME["crm_leads"]
+ACTIVITIES = RAW_TABLES_BY_NAME["marketing_activities"]
+LEAD_HEADER = ",".join(LEADS.columns)
+
+
+@pytest.fixture
+def connection(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "lead_scoring.duckdb")) as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        yield connection
+
+
+def lead_row(lead_id: str, employees: str = "120", created_at: str = "2026-11-01T10:00:00Z") -> str:
+    return (
+        f"{lead_id},a@acme.com,Ada,Lovelace,CTO,Acme,acme.com,Software,{employees},1000000,"
+        f"United States,Web,U1,new,A1,false,{created_at},{created_at}"
+    )
+
+
+def test_good_rows_load_bad_rows_are_quarantined_with_reasons(tmp_path, connection):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "crm_leads.csv").write_text(
+        "\n".join(
+            [
+                LEAD_HEADER,
+                lead_row("L1"),
+                lead_row("L2", employees="lots"),
+                lead_row("", created_at="2026-11-01T10:00:00Z"),
+                lead_row("L4", created_at="yesterday"),
+                lead_row("L5", created_at="2026-11-01T12:00:00+02:00"),
+                "L6,too,few,columns",
+            ]
+        )
+        + "\n"
+    )
+    report = load_table(connection, LEADS, landing)
+    assert report.errors == []
+    assert report.rows_loaded == 2
+    assert report.rows_rejected == 4
+    loaded = connection.execute(
+        "select lead_id, employees, created_at, _source_file from raw.crm_leads order by lead_id"
+    ).fetchall()
+    assert loaded == [
+        ("L1", 120, dt.datetime(2026, 11, 1, 10, 0), "crm_leads.csv"),
+        # an offset is converted to UTC
+        ("L5", 120, dt.datetime(2026, 11, 1, 10, 0), "crm_leads.csv"),
+    ]
+    reasons = [
+        row[0]
+        for row in connection.execute(
+            "select reason from raw.rejected_rows order by source_row nulls last"
+        ).fetchall()
+    ]
+    assert reasons[0] == 'employees: expected a whole number, got "lots"'
+    assert reasons[1] == "lead_id: required value missing"
+    assert reasons[2].startswith('created_at: expected an ISO-8601 timestamp, got "yesterday"')
+    assert reasons[3].startswith("MISSING COLUMNS")
+    raw_record = connection.execute(
+        "select raw_record from raw.rejected_rows where reason like 'MISSING%'"
+    ).fetchone()[0]
+    assert raw_record == "L6,too,few,columns"
+    ledger = connection.execute(
+        "select file_name, rows_read, rows_loaded, rows_rejected, status from raw.load_ledger"
+    ).fetchall()
+    assert ledger == [("crm_leads.csv", 6, 2, 4, "loaded")]
+
+
+def test_the_same_file_loads_once_and_a_changed_file_is_recorded(tmp_path, connection):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landing / "crm_leads_2026-11-20.csv"
+    path.write_text(f"{LEAD_HEADER}\n{lead_row('L1')}\n")
+    assert load_table(connection, LEADS, landing).rows_loaded == 1
+    again = load_table(connection, LEADS, landing)
+    assert (again.rows_loaded, again.files_skipped) == (0, ["crm_leads_2026-11-20.csv"])
+    path.write_text(f"{LEAD_HEADER}\n{lead_row('L1')}\n{lead_row('L2')}\n")
+    changed = load_table(connection, LEADS, landing)
+    assert changed.rows_loaded == 2  # appended as new versions; staging keeps the latest
+    statuses = connection.execute(
+        "select status from raw.load_ledger order by loaded_at"
+    ).fetchall()
+    assert statuses == [("loaded",), ("loaded_changed_file",)]
+
+
+def test_unreadable_files_are_named_and_other_files_still_load(tmp_path, connection):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "crm_leads_a_empty.csv").write_bytes(b"")
+    (landing / "crm_leads_b_semicolons.csv").write_text(
+        LEAD_HEADER.replace(",", ";") + "\n" + lead_row("L9").replace(",", ";") + "\n"
+    )
+    (landing / "crm_leads_c_good.csv").write_text(f"{LEAD_HEADER}\n{lead_row('L1')}\n")
+    report = load_table(connection, LEADS, landing)
+    assert report.files_loaded == ["crm_leads_c_good.csv"]
+    assert len(report.errors) == 2
+    assert "crm_leads_a_empty.csv: the file is empty" in report.errors[0]
+    assert "crm_leads_b_semicolons.csv: missing column(s) lead_id, email" in report.errors[1]
+    assert "found columns: lead_id;email;" in report.errors[1]
+    # nothing of a failed file is recorded, so it is tried again next run
+    assert connection.execute("select count(*) from raw.load_ledger").fetchone()[0] == 1
+
+
+def test_landing_files_match_by_table_name_prefix(tmp_path):
+    for name in (
+        "crm_leads.csv",
+        "crm_leads_2026.csv",
+        "crm_leadsX.csv",
+        "marketing_activities.csv",
+    ):
+        (tmp_path / name).write_text("x\n")
+    assert [p.name for p in landing_files(tmp_path, LEADS)] == [
+        "crm_leads.csv",
+        "crm_leads_2026.csv",
+    ]
+    assert [p.name for p in landing_files(tmp_path, ACTIVITIES)] == ["marketing_activities.csv"]
+    assert landing_files(tmp_path / "missing", LEADS) == []
