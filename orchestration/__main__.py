@@ -28,15 +28,20 @@ def main(argv: list[str] | None = None) -> int:
         "--as-of", type=parse_as_of, default=None, help="scoring day (default: yesterday, UTC)"
     )
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental dbt models")
+    run.add_argument(
+        "--verbose", action="store_true", help="show every Dagster event, not just warnings"
+    )
     args = parser.parse_args(argv)
 
     # Imported here: loading the definitions reads the environment (paths, schedule).
     from orchestration.definitions import defs, settings
 
     as_of = args.as_of or default_as_of()
-    run_config = {}
+    run_config: dict = {
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if args.verbose else "WARNING"}}}
+    }
     if args.full_refresh:
-        run_config = {"ops": {"lead_scoring_dbt": {"config": {"full_refresh": True}}}}
+        run_config["ops"] = {"lead_scoring_dbt": {"config": {"full_refresh": True}}}
     with _instance() as instance:
         result = defs.get_job_def("nightly_lead_scoring").execute_in_process(
             instance=instance,
