@@ -65,17 +65,62 @@ class _Strict(BaseModel):
 # --- scoring.yml ---------------------------------------------------------------------------
 
 
+class HalfLife(_Strict):
+    half_life_days: Annotated[float, Field(gt=0)]
+
+
+class LinearDecay(_Strict):
+    percent: Annotated[float, Field(gt=0, le=100)]
+    every_days: Annotated[int, Field(gt=0)]
+
+
+class Linear(_Strict):
+    linear: LinearDecay
+
+
+class RollingWindow(_Strict):
+    window_days: Annotated[int, Field(gt=0)]
+
+
+# `decay: none`, `{half_life_days: 30}`, `{linear: {percent: 25, every_days: 30}}` or
+# `{window_days: 30}`
+Decay = Literal["none"] | HalfLife | Linear | RollingWindow
+
+
+class EngagementGroup(_Strict):
+    decay: Decay
+    max_points: Annotated[int, Field(gt=0)] | None = None
+
+
+class NthTime(_Strict):
+    nth_time: Annotated[int, Field(ge=1)]
+
+
+class MinEvents(_Strict):
+    min_events: Annotated[int, Field(ge=2)]
+    within_days: Annotated[int, Field(ge=1)]
+
+
+# `every_time` (default), `first_time`, `returning` (on a later day than the lead's first such
+# event), `{nth_time: 3}`, or `{min_events: 3, within_days: 7}` (the event and at least two more
+# of the same rule within the 7 days up to it)
+Frequency = Literal["every_time", "first_time", "returning"] | NthTime | MinEvents
+
+
 class EngagementRule(_Strict):
     name: Name
+    group: Name
     activity_type: ActivityType
     points: int
     url: Patterns | None = None
+    page_category: Patterns | None = None
     form_name: Patterns | None = None
     campaign: Patterns | None = None
     asset: Patterns | None = None
     detail: str | None = None
+    frequency: Frequency = "every_time"
     max_points: Annotated[int, Field(gt=0)] | None = None
-    half_life_days: Annotated[float, Field(gt=0)] | None = None
+    max_points_per_day: Annotated[int, Field(gt=0)] | None = None
 
 
 class EngagementTier(_Strict):
@@ -85,10 +130,11 @@ class EngagementTier(_Strict):
 
 class Engagement(_Strict):
     window_days: Annotated[int, Field(gt=0, le=3650)]
-    half_life_days: Annotated[float, Field(gt=0)]
     floor: float | None = 0
     ceiling: float | None = None
     tiers: list[EngagementTier]
+    page_categories: dict[Name, Patterns] = {}
+    groups: Annotated[dict[Name, EngagementGroup], Field(min_length=1)]
     rules: Annotated[list[EngagementRule], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -97,6 +143,20 @@ class Engagement(_Strict):
         _bands_end_open([t.min_score for t in self.tiers], "engagement.tiers")
         if self.floor is not None and self.ceiling is not None and self.floor > self.ceiling:
             raise ValueError("engagement.floor must not be above engagement.ceiling")
+        for rule in self.rules:
+            if rule.group not in self.groups:
+                raise ValueError(
+                    f"rule '{rule.name}': unknown group '{rule.group}' "
+                    f"(groups: {', '.join(self.groups)})"
+                )
+            if rule.page_category and rule.activity_type != "web_visit":
+                raise ValueError(f"rule '{rule.name}': page_category applies to web_visit rules only")
+            unknown = set(rule.page_category or ()) - set(self.page_categories)
+            if unknown:
+                raise ValueError(
+                    f"rule '{rule.name}': unknown page_category {sorted(unknown)} "
+                    f"(page_categories: {', '.join(self.page_categories)})"
+                )
         return self
 
 
@@ -157,9 +217,30 @@ class Fit(_Strict):
         return self
 
 
+class AccountRollup(_Strict):
+    top_n: Annotated[int, Field(ge=1)] = 3
+    engaged_min_score: float = 10
+    personas: list[Name] = []
+
+
 class ScoringRules(_Strict):
     engagement: Engagement
     fit: Fit
+    accounts: AccountRollup = AccountRollup()
+
+    @model_validator(mode="after")
+    def _check(self) -> ScoringRules:
+        # engagement rules and fit cases share one pattern table, keyed by name
+        fit_names = [c.name for f in self.fit.fields for c in f.cases]
+        _unique([r.name for r in self.engagement.rules] + fit_names, "rule or fit case name")
+        title_cases = {c.name for f in self.fit.fields if f.field == "title" for c in f.cases}
+        for persona in self.accounts.personas:
+            if persona not in title_cases:
+                raise ValueError(
+                    f"accounts.personas: '{persona}' is not a case of the title fit field "
+                    f"(title cases: {', '.join(sorted(title_cases))})"
+                )
+        return self
 
 
 # --- disqualifiers.yml -------------------------------------------------------------------
@@ -484,23 +565,40 @@ def rule_tables(
     for order, rule in enumerate(engagement.rules, start=1):
         constrained = {
             attr: getattr(rule, attr)
-            for attr in ("url", "form_name", "campaign", "asset")
+            for attr in ("url", "page_category", "form_name", "campaign", "asset")
             if getattr(rule, attr)
         }
+        mode, n, days = _frequency(rule.frequency)
         engagement_rules.append(
             {
                 "rule_id": rule.name,
                 "rule_order": order,
+                "group_id": rule.group,
                 "activity_type": rule.activity_type,
                 "detail": rule.detail.lower() if rule.detail else None,
                 "points": rule.points,
                 "max_points": rule.max_points,
-                "half_life_days": rule.half_life_days or engagement.half_life_days,
+                "max_points_per_day": rule.max_points_per_day,
+                "frequency_mode": mode,
+                "frequency_n": n,
+                "frequency_days": days,
                 "constrained_attributes": len(constrained),
             }
         )
         for attr, globs in constrained.items():
-            patterns += [_pattern(rule.name, attr, glob_to_like(g), g) for g in globs]
+            # a page category is a name, compared exactly; everything else is a glob
+            to_like = _escape if attr == "page_category" else glob_to_like
+            patterns += [_pattern(rule.name, attr, to_like(g), g) for g in globs]
+
+    engagement_groups = [
+        {"group_id": name, "group_order": order, "max_points": group.max_points, **_decay(group.decay)}
+        for order, (name, group) in enumerate(engagement.groups.items(), start=1)
+    ]
+    page_categories = [
+        {"category": name, "category_order": order, "like_pattern": glob_to_like(g), "pattern": g}
+        for order, (name, globs) in enumerate(engagement.page_categories.items(), start=1)
+        for g in globs
+    ]
 
     fit_rules = []
     for field in scoring.fit.fields:
@@ -571,6 +669,10 @@ def rule_tables(
 
     tables = {
         "engagement_rules": pd.DataFrame(engagement_rules),
+        "engagement_groups": pd.DataFrame(engagement_groups),
+        "page_categories": pd.DataFrame(
+            page_categories, columns=["category", "category_order", "like_pattern", "pattern"]
+        ),
         "rule_patterns": pd.DataFrame(
             patterns, columns=["rule_id", "attribute", "like_pattern", "pattern"]
         ),
@@ -585,6 +687,10 @@ def rule_tables(
         ),
         "engagement_tiers": pd.DataFrame([t.model_dump() for t in engagement.tiers]),
         "fit_rules": pd.DataFrame(fit_rules),
+        "account_settings": pd.DataFrame(
+            [{"top_n": scoring.accounts.top_n, "engaged_min_score": scoring.accounts.engaged_min_score}]
+        ),
+        "personas": pd.DataFrame({"persona": list(scoring.accounts.personas)}, dtype="object"),
         "fit_grades": pd.DataFrame(
             [{**g.model_dump(), "grade_rank": grade_rank[g.grade]} for g in scoring.fit.grades]
         ),
@@ -612,6 +718,35 @@ def rule_tables(
         ),
     }
     return tables
+
+
+def _frequency(frequency) -> tuple[str, int | None, int | None]:
+    if isinstance(frequency, NthTime):
+        return "nth_time", frequency.nth_time, None
+    if isinstance(frequency, MinEvents):
+        return "min_events", frequency.min_events, frequency.within_days
+    return frequency, None, None
+
+
+def _decay(decay) -> dict:
+    row = {
+        "decay_kind": "none",
+        "half_life_days": None,
+        "decay_percent": None,
+        "decay_every_days": None,
+        "decay_window_days": None,
+    }
+    if isinstance(decay, HalfLife):
+        row.update(decay_kind="half_life", half_life_days=decay.half_life_days)
+    elif isinstance(decay, Linear):
+        row.update(
+            decay_kind="linear",
+            decay_percent=decay.linear.percent,
+            decay_every_days=decay.linear.every_days,
+        )
+    elif isinstance(decay, RollingWindow):
+        row.update(decay_kind="window", decay_window_days=decay.window_days)
+    return row
 
 
 def _pattern(rule_id: str, attribute: str, like: str, original: str) -> dict:
@@ -693,12 +828,32 @@ RULE_TABLE_TYPES: dict[str, dict[str, str]] = {
     "engagement_rules": {
         "rule_id": "varchar",
         "rule_order": "integer",
+        "group_id": "varchar",
         "activity_type": "varchar",
         "detail": "varchar",
         "points": "integer",
         "max_points": "integer",
-        "half_life_days": "double",
+        "max_points_per_day": "integer",
+        "frequency_mode": "varchar",
+        "frequency_n": "integer",
+        "frequency_days": "integer",
         "constrained_attributes": "integer",
+    },
+    "engagement_groups": {
+        "group_id": "varchar",
+        "group_order": "integer",
+        "max_points": "integer",
+        "decay_kind": "varchar",
+        "half_life_days": "double",
+        "decay_percent": "double",
+        "decay_every_days": "integer",
+        "decay_window_days": "integer",
+    },
+    "page_categories": {
+        "category": "varchar",
+        "category_order": "integer",
+        "like_pattern": "varchar",
+        "pattern": "varchar",
     },
     "rule_patterns": {
         "rule_id": "varchar",
@@ -721,6 +876,8 @@ RULE_TABLE_TYPES: dict[str, dict[str, str]] = {
         "min_value": "double",
         "max_value": "double",
     },
+    "account_settings": {"top_n": "integer", "engaged_min_score": "double"},
+    "personas": {"persona": "varchar"},
     "fit_grades": {"grade": "varchar", "min_score": "double", "grade_rank": "integer"},
     "disqualifiers": {"reason_code": "varchar", "rule_order": "integer", "test": "varchar"},
     "disqualifier_values": {"reason_code": "varchar", "value": "varchar"},

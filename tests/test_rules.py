@@ -58,7 +58,7 @@ def test_unknown_key_names_file_line_and_rule(rules_dir):
         load_rules(rules_dir)
     message = str(error.value)
     assert "scoring.yml:" in message
-    assert "(rule 'pricing_page')" in message
+    assert "(rule 'content_download')" in message
     assert "max_point" in message and "unknown key" in message
     line = int(message.split("scoring.yml:")[1].split(":")[0])
     assert "max_point: 30" in (rules_dir / "scoring.yml").read_text().splitlines()[line - 1]
@@ -68,8 +68,8 @@ def test_wrong_type_says_what_was_expected(rules_dir):
     edit(
         rules_dir,
         "scoring.yml",
-        "{name: inbound_call, activity_type: inbound_call, points: 20}",
-        "{name: inbound_call, activity_type: inbound_call, points: lots}",
+        "{name: inbound_call, group: hand_raise, activity_type: inbound_call, points: 20}",
+        "{name: inbound_call, group: hand_raise, activity_type: inbound_call, points: lots}",
     )
     with pytest.raises(
         RulesError,
@@ -142,11 +142,11 @@ def test_rule_values_are_data_never_sql(rules_dir):
     edit(
         rules_dir,
         "scoring.yml",
-        'url: ["*/careers*", "*/jobs*"]',
-        f'url: ["{hostile}", "*100%_off*"]',
+        'careers: ["*/careers*", "*/jobs*"]',
+        f'careers: ["{hostile}", "*100%_off*"]',
     )
     tables = rule_tables(load_rules(rules_dir))
-    patterns = tables["rule_patterns"].set_index("pattern")["like_pattern"].to_dict()
+    patterns = tables["page_categories"].set_index("pattern")["like_pattern"].to_dict()
     assert patterns[hostile] == "%'; drop table raw.crm\\_leads; --%"
     # LIKE wildcards typed by a person are matched literally
     assert patterns["*100%_off*"] == "%100\\%\\_off%"
@@ -173,3 +173,78 @@ def test_business_calendar_follows_dst_and_holidays():
     saturday = calendar.loc[dt.date(2026, 3, 7)]
     assert monday_after.business_seconds_before == saturday.business_seconds_before
     assert saturday.business_seconds_before == friday_before.business_seconds_before + 8 * 3600
+
+
+def test_rule_group_and_page_category_must_exist(rules_dir):
+    edit(
+        rules_dir,
+        "scoring.yml",
+        "{name: demo_request, group: hand_raise,",
+        "{name: demo_request, group: hand_raised,",
+    )
+    with pytest.raises(
+        RulesError, match=r"rule 'demo_request': unknown group 'hand_raised' \(groups: hand_raise, "
+    ):
+        load_rules(rules_dir)
+
+
+def test_page_category_only_on_web_visits(rules_dir):
+    edit(
+        rules_dir,
+        "scoring.yml",
+        "{name: email_click, group: email, activity_type: email_click,",
+        "{name: email_click, group: email, activity_type: email_click, page_category: [pricing],",
+    )
+    with pytest.raises(
+        RulesError, match="rule 'email_click': page_category applies to web_visit rules only"
+    ):
+        load_rules(rules_dir)
+
+
+def test_decay_and_frequency_shapes(rules_dir):
+    edit(
+        rules_dir,
+        "scoring.yml",
+        "email: {decay: {window_days: 30}",
+        "email: {decay: {window_day: 30}",
+    )
+    edit(
+        rules_dir,
+        "scoring.yml",
+        "frequency: {min_events: 3, within_days: 7}",
+        "frequency: {min_events: 1, within_days: 7}",
+    )
+    with pytest.raises(RulesError) as error:
+        load_rules(rules_dir)
+    message = str(error.value)
+    assert "engagement.groups.email.decay" in message
+    assert "rule 'product_interest_burst'" in message and "min_events" in message
+
+
+def test_personas_must_be_title_cases(rules_dir):
+    edit(
+        rules_dir,
+        "scoring.yml",
+        "personas: [executive, director, target_persona]",
+        "personas: [executive, mid_market]",
+    )
+    with pytest.raises(
+        RulesError, match=r"accounts\.personas: 'mid_market' is not a case of the title fit field"
+    ):
+        load_rules(rules_dir)
+
+
+def test_decay_and_frequency_reach_the_tables():
+    tables = rule_tables(load_rules(RULES))
+    groups = tables["engagement_groups"].set_index("group_id")
+    assert groups.loc["email", "decay_kind"] == "window"
+    assert groups.loc["email", "decay_window_days"] == 30
+    assert groups.loc["negative", "decay_kind"] == "linear"
+    assert groups.loc["negative", "decay_percent"] == 25
+    rules = tables["engagement_rules"].set_index("rule_id")
+    assert rules.loc["product_interest_burst", "frequency_mode"] == "min_events"
+    assert (
+        rules.loc["product_interest_burst", "frequency_n"],
+        rules.loc["product_interest_burst", "frequency_days"],
+    ) == (3, 7)
+    assert rules.loc["newsletter_signup", "frequency_mode"] == "first_time"

@@ -1,9 +1,33 @@
--- Each identified event with the engagement rule that scores it: the first rule, in the order
--- of rules/scoring.yml, whose activity type, detail and patterns all match. Events no rule
--- matches earn nothing and are not listed.
+-- Each identified event with the rule that scores it in each engagement group: within a group,
+-- the first rule (in the order of rules/scoring.yml) whose activity type, detail, patterns and
+-- frequency condition all hold. Groups add up, so an event can score in several groups.
+-- Events no rule matches earn nothing and are not listed.
 with activities as (
     select * from {{ ref('int_activities_matched_to_leads') }}
     where lead_id is not null
+),
+
+-- a web visit's page category: the first category (in rules order) whose URL pattern matches
+category_matches as (
+    select
+        activities.activity_id,
+        categories.category,
+        row_number() over (
+            partition by activities.activity_id order by categories.category_order
+        ) as category_rank
+    from activities
+    inner join {{ source('rules', 'page_categories') }} as categories
+        on lower(activities.url) like categories.like_pattern escape '\'
+),
+
+categorised as (
+    select
+        activities.*,
+        category_matches.category as page_category
+    from activities
+    left join category_matches
+        on category_matches.activity_id = activities.activity_id
+        and category_matches.category_rank = 1
 ),
 
 rules as (
@@ -16,29 +40,34 @@ patterns as (
 
 candidates as (
     select
-        activities.activity_id,
-        activities.lead_id,
-        activities.activity_type,
-        activities.url,
-        activities.form_name,
-        activities.campaign,
-        activities.asset,
-        activities.occurred_at,
-        activities.activity_date,
+        categorised.activity_id,
+        categorised.lead_id,
+        categorised.activity_type,
+        categorised.page_category,
+        categorised.url,
+        categorised.form_name,
+        categorised.campaign,
+        categorised.asset,
+        categorised.occurred_at,
+        categorised.activity_date,
         rules.rule_id,
         rules.rule_order,
+        rules.group_id,
         rules.points,
         rules.max_points,
-        rules.half_life_days,
+        rules.max_points_per_day,
+        rules.frequency_mode,
+        rules.frequency_n,
+        rules.frequency_days,
         rules.constrained_attributes
-    from activities
+    from categorised
     inner join rules
-        on rules.activity_type = activities.activity_type
-        and (rules.detail is null or rules.detail = activities.detail)
+        on rules.activity_type = categorised.activity_type
+        and (rules.detail is null or rules.detail = categorised.detail)
 ),
 
--- How many of a rule's constrained attributes (url, form_name, campaign, asset) the event
--- satisfies: any one pattern per attribute is enough.
+-- How many of a rule's constrained attributes (url, page_category, form_name, campaign,
+-- asset) the event satisfies: any one pattern per attribute is enough.
 attribute_hits as (
     select
         candidates.activity_id,
@@ -49,6 +78,7 @@ attribute_hits as (
         on patterns.rule_id = candidates.rule_id
         and lower(case patterns.attribute
             when 'url' then candidates.url
+            when 'page_category' then candidates.page_category
             when 'form_name' then candidates.form_name
             when 'campaign' then candidates.campaign
             when 'asset' then candidates.asset
@@ -56,28 +86,76 @@ attribute_hits as (
     group by candidates.activity_id, candidates.rule_id
 ),
 
+-- Events that match a rule's patterns, numbered per lead and rule: the frequency conditions
+-- count these (first time, nth time, returning on a later day).
 matching as (
     select
         candidates.*,
         row_number() over (
-            partition by candidates.activity_id order by candidates.rule_order
-        ) as match_rank
+            partition by candidates.lead_id, candidates.rule_id
+            order by candidates.occurred_at, candidates.activity_id
+        ) as occurrence_number,
+        min(candidates.activity_date) over (
+            partition by candidates.lead_id, candidates.rule_id
+        ) as first_activity_date
     from candidates
     left join attribute_hits
         on attribute_hits.activity_id = candidates.activity_id
         and attribute_hits.rule_id = candidates.rule_id
     where coalesce(attribute_hits.attributes_matched, 0) = candidates.constrained_attributes
+),
+
+-- {min_events: N, within_days: D}: the matching events in the D days up to each event
+events_in_frequency_window as (
+    select
+        later.activity_id,
+        later.rule_id,
+        count(*) as recent_events
+    from matching as later
+    inner join matching as earlier
+        on earlier.lead_id = later.lead_id
+        and earlier.rule_id = later.rule_id
+        and earlier.occurred_at <= later.occurred_at
+        and earlier.occurred_at > {{ dbt.dateadd('day', '0 - later.frequency_days', 'later.occurred_at') }}
+    where later.frequency_mode = 'min_events'
+    group by later.activity_id, later.rule_id
+),
+
+qualifying as (
+    select matching.*
+    from matching
+    left join events_in_frequency_window as recent
+        on recent.activity_id = matching.activity_id
+        and recent.rule_id = matching.rule_id
+    where case matching.frequency_mode
+        when 'every_time' then true
+        when 'first_time' then matching.occurrence_number = 1
+        when 'nth_time' then matching.occurrence_number = matching.frequency_n
+        when 'returning' then matching.activity_date > matching.first_activity_date
+        when 'min_events' then recent.recent_events >= matching.frequency_n
+    end
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by activity_id, group_id order by rule_order
+        ) as group_match_rank
+    from qualifying
 )
 
 select
     activity_id,
     lead_id,
     activity_type,
+    page_category,
+    group_id,
     rule_id,
     points,
     max_points,
-    half_life_days,
+    max_points_per_day,
     occurred_at,
     activity_date
-from matching
-where match_rank = 1
+from ranked
+where group_match_rank = 1

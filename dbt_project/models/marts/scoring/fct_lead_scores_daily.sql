@@ -30,9 +30,10 @@ engagement as (
 ),
 
 fit as (
-    select lead_id, sum(fit_points) as fit_score
-    from {{ ref('int_lead_fit_contributions') }}
-    group by lead_id
+    select entity_id as lead_id, sum(fit_points) as fit_score
+    from {{ ref('int_fit_contributions') }}
+    where entity_kind = 'lead'
+    group by entity_id
 ),
 
 settings as (

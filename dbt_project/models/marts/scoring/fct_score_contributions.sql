@@ -24,6 +24,7 @@ contributions as (
     select
         engagement.lead_id,
         'engagement' as score_kind,
+        engagement.group_id as rule_group,
         engagement.rule_id,
         cast(null as {{ dbt.type_string() }}) as matched_value,
         engagement.occurrences,
@@ -40,6 +41,7 @@ contributions as (
         limit_adjustments.lead_id,
         'engagement',
         'engagement_limit',
+        'engagement_limit',
         null,
         0,
         cast(0 as decimal(18, 2)),
@@ -52,8 +54,9 @@ contributions as (
     union all
 
     select
-        fit.lead_id,
+        fit.entity_id,
         'fit',
+        fit.field,
         fit.rule_id,
         fit.field_value,
         1,
@@ -62,12 +65,14 @@ contributions as (
         cast(1 as decimal(10, 4)),
         false,
         fit.fit_points
-    from {{ ref('int_lead_fit_contributions') }} as fit
+    from {{ ref('int_fit_contributions') }} as fit
+    where fit.entity_kind = 'lead'
 )
 
 select
     contributions.lead_id,
     contributions.score_kind,
+    contributions.rule_group,
     contributions.rule_id,
     contributions.matched_value,
     contributions.occurrences,
