@@ -42,7 +42,7 @@ engagement as (
     select
         account_id,
         count(*) as leads,
-        sum(case when is_engaged then 1 else 0 end) as engaged_leads,
+        count(case when is_engaged then 1 end) as engaged_leads,
         sum(engagement_score) as engagement_sum,
         max(engagement_score) as engagement_max,
         sum(case when engagement_rank <= top_n then engagement_score else 0 end) as engagement_top_n,
@@ -59,7 +59,7 @@ account_fit as (
 ),
 
 persona_count as (
-    select count(*) as personas_total from personas
+    select cast(count(*) as bigint) as personas_total from personas
 )
 
 select
@@ -68,12 +68,12 @@ select
     accounts.account_domain,
     accounts.owner_id,
     cast(coalesce(account_fit.account_fit_score, 0) as decimal(18, 2)) as account_fit_score,
-    coalesce(engagement.leads, 0) as leads,
-    coalesce(engagement.engaged_leads, 0) as engaged_leads,
+    cast(coalesce(engagement.leads, 0) as bigint) as leads,
+    cast(coalesce(engagement.engaged_leads, 0) as bigint) as engaged_leads,
     cast(coalesce(engagement.engagement_sum, 0) as decimal(18, 2)) as engagement_sum,
     cast(coalesce(engagement.engagement_max, 0) as decimal(18, 2)) as engagement_max,
     cast(coalesce(engagement.engagement_top_n, 0) as decimal(18, 2)) as engagement_top_n,
-    coalesce(engagement.personas_engaged, 0) as personas_engaged,
+    cast(coalesce(engagement.personas_engaged, 0) as bigint) as personas_engaged,
     persona_count.personas_total,
     case when persona_count.personas_total > 0
         then cast(round(coalesce(engagement.personas_engaged, 0) * 1.0 / persona_count.personas_total, 4) as decimal(10, 4))
