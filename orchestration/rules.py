@@ -294,21 +294,35 @@ class MqlRules(_Strict):
     required_activity_types: list[ActivityType] = []
 
 
+CrmStatus = Annotated[str, Field(min_length=1)]
+
+
 class SqlRules(_Strict):
     min_total_score: float
     hand_raise_activity_types: list[ActivityType]
     hand_raise_min_fit_grade: Literal[FIT_GRADES]  # type: ignore[valid-type]
+    accepted_crm_statuses: list[CrmStatus] = []
+
+
+class RecycleRules(_Strict):
+    crm_statuses: list[CrmStatus] = []
+    inactive_sql_days: Annotated[int, Field(ge=1)] | None = None
 
 
 class LifecycleRules(_Strict):
     mql: MqlRules
     sql: SqlRules
-    recycle_crm_statuses: list[Annotated[str, Field(min_length=1)]] = []
+    recycle: RecycleRules = RecycleRules()
 
     @model_validator(mode="after")
     def _check(self) -> LifecycleRules:
         if self.sql.min_total_score < self.mql.min_total_score:
             raise ValueError("sql.min_total_score must not be below mql.min_total_score")
+        both = {s.lower() for s in self.sql.accepted_crm_statuses} & {
+            s.lower() for s in self.recycle.crm_statuses
+        }
+        if both:
+            raise ValueError(f"CRM status(es) {sorted(both)} cannot both accept and recycle a lead")
         return self
 
 
@@ -344,7 +358,8 @@ class BusinessHours(_Strict):
 
 
 class SlaWindow(_Strict):
-    segment: Literal["hand_raise", "score"]
+    transition: Literal["mql", "sql"]
+    segment: Literal["hand_raise", "score", "accepted", "any"] = "any"
     business_hours: Annotated[float, Field(gt=0, le=MAX_SLA_BUSINESS_HOURS)]
 
 
@@ -359,10 +374,13 @@ class SlaRules(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> SlaRules:
-        segments = [w.segment for w in self.windows]
-        _unique(segments, "SLA window segment")
-        if set(segments) != {"hand_raise", "score"}:
-            raise ValueError("windows must give one window for each segment: hand_raise, score")
+        _unique([f"{w.transition}/{w.segment}" for w in self.windows], "SLA window transition/segment")
+        for transition in {w.transition for w in self.windows}:
+            if not any(w.transition == transition and w.segment == "any" for w in self.windows):
+                raise ValueError(
+                    f"windows: add a window with segment: any for transition {transition} "
+                    "(the one used when no segment-specific window applies)"
+                )
         return self
 
 
@@ -646,6 +664,7 @@ def rule_tables(
             "mql_required_activity_count": len(set(lifecycle.mql.required_activity_types)),
             "sql_min_total_score": lifecycle.sql.min_total_score,
             "hand_raise_max_fit_grade_rank": grade_rank[lifecycle.sql.hand_raise_min_fit_grade],
+            "recycle_inactive_sql_days": lifecycle.recycle.inactive_sql_days,
         }
     ]
     activity_roles = [
@@ -659,6 +678,7 @@ def rule_tables(
     sla = rules.sla
     sla_windows = [
         {
+            "transition": w.transition,
             "segment": w.segment,
             "window_seconds": round(w.business_hours * 3600),
             "at_risk_fraction": sla.at_risk_fraction,
@@ -698,9 +718,16 @@ def rule_tables(
         "disqualifier_values": pd.DataFrame(disqualifier_values, columns=["reason_code", "value"]),
         "lifecycle_thresholds": pd.DataFrame(thresholds),
         "lifecycle_activity_types": pd.DataFrame(activity_roles, columns=["role", "activity_type"]),
-        "recycle_statuses": pd.DataFrame(
-            {"crm_status": sorted({s.lower() for s in lifecycle.recycle_crm_statuses})},
-            dtype="object",
+        "lifecycle_crm_statuses": pd.DataFrame(
+            [
+                {"role": role, "crm_status": status}
+                for role, statuses in (
+                    ("accepted", lifecycle.sql.accepted_crm_statuses),
+                    ("recycle", lifecycle.recycle.crm_statuses),
+                )
+                for status in sorted({s.lower() for s in statuses})
+            ],
+            columns=["role", "crm_status"],
         ),
         "sla_windows": pd.DataFrame(sla_windows),
         "sla_settings": pd.DataFrame(
@@ -888,10 +915,12 @@ RULE_TABLE_TYPES: dict[str, dict[str, str]] = {
         "mql_required_activity_count": "integer",
         "sql_min_total_score": "double",
         "hand_raise_max_fit_grade_rank": "integer",
+        "recycle_inactive_sql_days": "integer",
     },
     "lifecycle_activity_types": {"role": "varchar", "activity_type": "varchar"},
-    "recycle_statuses": {"crm_status": "varchar"},
+    "lifecycle_crm_statuses": {"role": "varchar", "crm_status": "varchar"},
     "sla_windows": {
+        "transition": "varchar",
         "segment": "varchar",
         "window_seconds": "bigint",
         "at_risk_fraction": "double",

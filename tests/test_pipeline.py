@@ -213,7 +213,15 @@ def test_sla_breach_for_untouched_sqls(night):
     assert gus.business_hours_overdue == Decimal("6.00")
     assert gus.tier == "breached"
     assert "T-SQL-TOUCHED" not in by_lead
-    [ben] = night.records("select * from marts.fct_sla_status where lead_id = 'T-SQL-TOUCHED'")
+    cara = by_lead["T-MQL"]
+    # an MQL since Thursday 11:00 New York nobody accepted or rejected: 48 business hours ran
+    # out Friday a week later at 11:00; by 17:00 six more had passed
+    assert (cara.transition, cara.tier) == ("mql", "breached")
+    assert cara.due_at == dt.datetime(2026, 11, 20, 16, 0)
+    assert cara.business_hours_overdue == Decimal("6.00")
+    [ben] = night.records(
+        "select * from marts.fct_sla_status where lead_id = 'T-SQL-TOUCHED' and transition = 'sql'"
+    )
     assert ben["sla_status"] == "met"
     assert ben["business_hours_elapsed"] == Decimal("1.50")
 

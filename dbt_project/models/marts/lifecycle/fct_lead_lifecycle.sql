@@ -1,186 +1,77 @@
--- One row per lead: when it became an MQL and an SQL and why, what the CRM says happened next
--- (opportunity, customer, closed-lost, handed back), and its current stage as of the scoring day.
+-- One row per lead: its current stage and since when, its first and latest MQL and SQL with
+-- their reasons and counts (re-qualifications after a recycle count again), and what the CRM
+-- says happened next. Derived from fct_lifecycle_stage_changes.
 with leads as (
     select * from {{ ref('stg_crm__leads') }}
 ),
 
-thresholds as (
-    select * from {{ source('rules', 'lifecycle_thresholds') }}
+changes as (
+    select * from {{ ref('fct_lifecycle_stage_changes') }}
 ),
 
-scores as (
-    select * from {{ ref('fct_lead_scores_daily') }}
-    where score_date = {{ as_of_date() }}
-),
-
-daily as (
-    select * from {{ ref('fct_lead_scores_daily') }}
-    where score_date <= {{ as_of_date() }}
-),
-
-activities as (
-    select * from {{ ref('int_activities_matched_to_leads') }}
-    where lead_id is not null
-),
-
--- MQL may require behaviours (rules/lifecycle.yml mql.required_activity_types): the day by
--- which a lead had done every required one.
-required_behaviours as (
-    select lead_id, max(first_date) as requirements_met_date, count(*) as types_done
+current_stage as (
+    select lead_id, to_stage as current_stage, changed_at as stage_entered_at, reason as stage_reason
     from (
-        select activities.lead_id, activities.activity_type, min(activities.activity_date) as first_date
-        from activities
-        inner join {{ source('rules', 'lifecycle_activity_types') }} as roles
-            on roles.activity_type = activities.activity_type and roles.role = 'mql_required'
-        group by activities.lead_id, activities.activity_type
-    ) as firsts
-    group by lead_id
-),
-
-qualifying_days as (
-    select
-        daily.lead_id,
-        min(daily.score_date) as first_mql_date,
-        min(case when daily.total_score >= thresholds.sql_min_total_score then daily.score_date end) as first_sql_date
-    from daily
-    cross join thresholds
-    left join required_behaviours on required_behaviours.lead_id = daily.lead_id
-    where daily.disqualification_reason is null
-      and daily.fit_grade_rank <= thresholds.mql_max_fit_grade_rank
-      and daily.total_score >= thresholds.mql_min_total_score
-      and daily.engagement_score >= thresholds.mql_min_engagement_score
-      and (
-          thresholds.mql_required_activity_count = 0
-          or (required_behaviours.types_done = thresholds.mql_required_activity_count
-              and daily.score_date >= required_behaviours.requirements_met_date)
-      )
-    group by daily.lead_id
-),
-
--- A crossing day is stamped with the last scored event of that day: never earlier than the
--- lead really qualified. A day without events (a penalty expiring) is stamped at its start.
-last_event_per_day as (
-    select lead_id, activity_date, max(occurred_at) as last_event_at
-    from {{ ref('int_activities_scored') }}
-    group by lead_id, activity_date
-),
-
-score_crossings as (
-    select
-        qualifying_days.lead_id,
-        coalesce(mql_event.last_event_at, cast(qualifying_days.first_mql_date as {{ dbt.type_timestamp() }})) as score_mql_at,
-        coalesce(sql_event.last_event_at, cast(qualifying_days.first_sql_date as {{ dbt.type_timestamp() }})) as score_sql_at
-    from qualifying_days
-    left join last_event_per_day as mql_event
-        on mql_event.lead_id = qualifying_days.lead_id
-        and mql_event.activity_date = qualifying_days.first_mql_date
-    left join last_event_per_day as sql_event
-        on sql_event.lead_id = qualifying_days.lead_id
-        and sql_event.activity_date = qualifying_days.first_sql_date
-),
-
--- A hand-raise (demo, contact, trial, quote request, inbound call) by a lead that fits and is
--- not disqualified makes it an SQL at once.
-hand_raises as (
-    select lead_id, activity_type, occurred_at
-    from (
-        select
-            activities.lead_id,
-            activities.activity_type,
-            activities.occurred_at,
-            row_number() over (
-                partition by activities.lead_id order by activities.occurred_at, activities.activity_id
-            ) as raise_rank
-        from activities
-        inner join {{ source('rules', 'lifecycle_activity_types') }} as roles
-            on roles.activity_type = activities.activity_type and roles.role = 'hand_raise'
-        inner join scores on scores.lead_id = activities.lead_id
-        cross join thresholds
-        where scores.disqualification_reason is null
-          and scores.fit_grade_rank <= thresholds.hand_raise_max_fit_grade_rank
+        select *, row_number() over (partition by lead_id order by change_number desc) as recency
+        from changes
     ) as ranked
-    where raise_rank = 1
+    where recency = 1
 ),
 
-opportunities as (
+latest_by_stage as (
+    select lead_id, to_stage, changed_at, reason
+    from (
+        select *, row_number() over (partition by lead_id, to_stage order by change_number desc) as recency
+        from changes
+    ) as ranked
+    where recency = 1
+),
+
+counts as (
     select
         lead_id,
-        min(created_at) as first_opportunity_at,
-        min(case when is_won then closed_at end) as won_at,
-        max(case when is_closed and not is_won then closed_at end) as last_lost_at,
-        sum(case when not is_closed then 1 else 0 end) as open_opportunities,
-        sum(case when is_won then 1 else 0 end) as won_opportunities
-    from {{ ref('stg_crm__opportunities') }}
-    where lead_id is not null and created_at < {{ as_of_end() }}
+        min(case when to_stage = 'mql' then changed_at end) as first_mql_at,
+        min(case when to_stage = 'sql' then changed_at end) as first_sql_at,
+        count(case when to_stage = 'mql' then 1 end) as mql_count,
+        count(case when to_stage = 'sql' then 1 end) as sql_count,
+        count(case when to_stage = 'recycled' then 1 end) as recycled_count
+    from changes
     group by lead_id
-),
-
-stages as (
-    select
-        leads.lead_id,
-        leads.owner_id,
-        leads.crm_status,
-        leads.lead_source,
-        leads.created_at,
-        scores.disqualification_reason,
-        case
-            when hand_raises.occurred_at is not null
-                and (score_crossings.score_sql_at is null or hand_raises.occurred_at <= score_crossings.score_sql_at)
-                then hand_raises.occurred_at
-            else score_crossings.score_sql_at
-        end as sql_at,
-        case
-            when hand_raises.occurred_at is not null
-                and (score_crossings.score_sql_at is null or hand_raises.occurred_at <= score_crossings.score_sql_at)
-                then 'hand_raise:' || hand_raises.activity_type
-            when score_crossings.score_sql_at is not null then 'score'
-        end as sql_reason,
-        score_crossings.score_mql_at,
-        opportunities.first_opportunity_at,
-        opportunities.won_at,
-        opportunities.last_lost_at,
-        coalesce(opportunities.open_opportunities, 0) as open_opportunities,
-        coalesce(opportunities.won_opportunities, 0) as won_opportunities,
-        recycle.crm_status is not null as is_handed_back
-    from leads
-    inner join scores on scores.lead_id = leads.lead_id
-    left join score_crossings on score_crossings.lead_id = leads.lead_id
-    left join hand_raises on hand_raises.lead_id = leads.lead_id
-    left join opportunities on opportunities.lead_id = leads.lead_id
-    left join {{ source('rules', 'recycle_statuses') }} as recycle
-        on recycle.crm_status = leads.crm_status
 )
 
 select
-    lead_id,
-    owner_id,
-    lead_source,
-    crm_status,
-    created_at,
-    -- a hand-raise SQL that skipped the MQL bar is fast-tracked: its MQL date is its SQL date
-    case
-        when score_mql_at is null or (sql_at is not null and sql_at < score_mql_at) then sql_at
-        else score_mql_at
-    end as mql_at,
-    case
-        when sql_at is not null and (score_mql_at is null or sql_at < score_mql_at) then 'fast_track'
-        when score_mql_at is not null then 'score'
-    end as mql_reason,
-    sql_at,
-    sql_reason,
-    first_opportunity_at as opportunity_at,
-    won_at as customer_at,
-    case when won_opportunities = 0 and open_opportunities = 0 then last_lost_at end as closed_lost_at,
-    disqualification_reason,
-    case
-        when won_opportunities > 0 then 'customer'
-        when open_opportunities > 0 then 'opportunity'
-        when last_lost_at is not null then 'closed_lost'
-        when disqualification_reason is not null then 'disqualified'
-        when is_handed_back and (sql_at is not null or score_mql_at is not null) then 'recycled'
-        when sql_at is not null then 'sql'
-        when score_mql_at is not null then 'mql'
-        else 'lead'
-    end as current_stage,
+    leads.lead_id,
+    leads.owner_id,
+    leads.lead_source,
+    leads.crm_status,
+    leads.created_at,
+    current_stage.current_stage,
+    current_stage.stage_entered_at,
+    current_stage.stage_reason,
+    {{ dbt.datediff('current_stage.stage_entered_at', as_of_end(), 'day') }} as days_in_stage,
+    counts.first_mql_at,
+    mql.changed_at as mql_at,
+    mql.reason as mql_reason,
+    counts.mql_count,
+    counts.first_sql_at,
+    sql_stage.changed_at as sql_at,
+    sql_stage.reason as sql_reason,
+    counts.sql_count,
+    counts.recycled_count,
+    recycled.changed_at as recycled_at,
+    recycled.reason as recycle_reason,
+    opportunity.changed_at as opportunity_at,
+    customer.changed_at as customer_at,
+    closed_lost.changed_at as closed_lost_at,
+    disqualified.disqualification_reason,
     {{ as_of_date() }} as as_of_date
-from stages
+from leads
+inner join current_stage on current_stage.lead_id = leads.lead_id
+inner join counts on counts.lead_id = leads.lead_id
+left join latest_by_stage as mql on mql.lead_id = leads.lead_id and mql.to_stage = 'mql'
+left join latest_by_stage as sql_stage on sql_stage.lead_id = leads.lead_id and sql_stage.to_stage = 'sql'
+left join latest_by_stage as recycled on recycled.lead_id = leads.lead_id and recycled.to_stage = 'recycled'
+left join latest_by_stage as opportunity on opportunity.lead_id = leads.lead_id and opportunity.to_stage = 'opportunity'
+left join latest_by_stage as customer on customer.lead_id = leads.lead_id and customer.to_stage = 'customer'
+left join latest_by_stage as closed_lost on closed_lost.lead_id = leads.lead_id and closed_lost.to_stage = 'closed_lost'
+left join {{ ref('int_leads_disqualified') }} as disqualified on disqualified.lead_id = leads.lead_id

@@ -1,5 +1,5 @@
--- Open SLA breaches for sales ops: SQLs nobody has touched within the agreed business hours,
--- most overdue first within each owner. The data behind the nightly breach report.
+-- Open SLA breaches for sales ops: MQLs nobody accepted or rejected and SQLs nobody followed
+-- up within the agreed business hours. The data behind the nightly breach report.
 with breaches as (
     select * from {{ ref('fct_sla_status') }}
     where is_open and sla_status in ('breached', 'escalated')
@@ -24,8 +24,9 @@ select
     leads.last_name,
     leads.company,
     breaches.current_stage,
+    breaches.transition,
     breaches.segment,
-    breaches.started_at as sql_at,
+    breaches.started_at,
     breaches.due_at,
     breaches.window_business_hours,
     breaches.business_hours_overdue,

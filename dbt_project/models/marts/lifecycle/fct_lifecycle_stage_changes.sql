@@ -1,0 +1,233 @@
+-- The stage history: one row per stage change of every lead, with the reason (which rule,
+-- event or CRM change) and the rules version. Rebuilt each run from the raw layer and the
+-- daily score history, so re-runs, backfills and --full-refresh neither duplicate nor lose it.
+--
+-- Stages move forward only: lead -> mql -> sql -> opportunity -> customer (or closed_lost).
+-- A lead goes back only by being recycled (sales hands it back, or an SQL shows no engagement
+-- and no sales touch for recycle.inactive_sql_days) or disqualified. A recycled lead starts a
+-- new cycle and qualifies again on new signals after the recycle. An opportunity ends the
+-- marketing cycles: from then on only the CRM's outcome moves the lead.
+{% set cycles = var('max_lifecycle_cycles') | int %}
+with leads as (
+    select lead_id, created_at from {{ ref('stg_crm__leads') }}
+),
+
+signals as (
+    select * from {{ ref('int_lifecycle_signals') }}
+),
+
+thresholds as (
+    select * from {{ source('rules', 'lifecycle_thresholds') }}
+),
+
+version as (
+    select rules_version from {{ source('rules', 'rules_version') }}
+),
+
+-- opportunities and disqualification end the marketing cycles
+terminal as (
+    select
+        leads.lead_id,
+        min(case when signals.signal = 'opportunity' then signals.signal_at end) as opportunity_at,
+        min(case when signals.signal = 'disqualified' then signals.signal_at end) as disqualified_at
+    from leads
+    left join signals on signals.lead_id = leads.lead_id
+    group by leads.lead_id
+),
+
+-- engagement and sales touches: an SQL without either for too long is recycled
+pulses as (
+    select distinct lead_id, occurred_at as pulse_at from {{ ref('int_activities_scored') }}
+    union
+    select lead_id, occurred_at from {{ ref('stg_crm__tasks') }}
+    where lead_id is not null and task_status = 'completed'
+),
+
+cycle_0_end as (
+    select
+        leads.lead_id,
+        leads.created_at as recycle_at,
+        terminal.opportunity_at,
+        terminal.disqualified_at,
+        coalesce(least(terminal.opportunity_at, terminal.disqualified_at), terminal.opportunity_at, terminal.disqualified_at) as ends_at
+    from leads
+    inner join terminal on terminal.lead_id = leads.lead_id
+),
+
+{% for k in range(1, cycles + 1) %}
+-- cycle {{ k }}: from the {{ 'creation' if k == 1 else 'recycle' }} of the lead
+cycle_{{ k }}_firsts as (
+    select lead_id, signal, signal_at, reason, rules_version
+    from (
+        select
+            previous.lead_id,
+            signals.signal,
+            signals.signal_at,
+            signals.reason,
+            signals.rules_version,
+            row_number() over (
+                partition by previous.lead_id, signals.signal
+                order by signals.signal_at, signals.reason
+            ) as signal_rank
+        from cycle_{{ k - 1 }}_end as previous
+        inner join signals
+            on signals.lead_id = previous.lead_id
+            and signals.signal in ('mql', 'sql')
+            and signals.signal_at {{ '>=' if k == 1 else '>' }} previous.recycle_at
+            and (previous.ends_at is null or signals.signal_at < previous.ends_at)
+        where previous.recycle_at is not null
+    ) as ranked
+    where signal_rank = 1
+),
+
+cycle_{{ k }}_qualified as (
+    select
+        previous.lead_id,
+        previous.opportunity_at,
+        previous.disqualified_at,
+        previous.ends_at,
+        -- an SQL before any MQL crossing is fast-tracked: it is an MQL at the same moment
+        case when sql_signal.signal_at < mql_signal.signal_at or mql_signal.signal_at is null
+            then sql_signal.signal_at else mql_signal.signal_at end as mql_at,
+        case when sql_signal.signal_at < mql_signal.signal_at or mql_signal.signal_at is null
+            then case when sql_signal.signal_at is not null then 'fast_track' end
+            else mql_signal.reason end as mql_reason,
+        coalesce(mql_signal.rules_version, sql_signal.rules_version) as mql_rules_version,
+        sql_signal.signal_at as sql_at,
+        sql_signal.reason as sql_reason,
+        sql_signal.rules_version as sql_rules_version
+    from cycle_{{ k - 1 }}_end as previous
+    left join cycle_{{ k }}_firsts as mql_signal
+        on mql_signal.lead_id = previous.lead_id and mql_signal.signal = 'mql'
+    left join cycle_{{ k }}_firsts as sql_signal
+        on sql_signal.lead_id = previous.lead_id and sql_signal.signal = 'sql'
+    where previous.recycle_at is not null
+),
+
+cycle_{{ k }}_handed_back as (
+    select qualified.lead_id, min(signals.signal_at) as handed_back_at, min(signals.reason) as reason
+    from cycle_{{ k }}_qualified as qualified
+    inner join signals
+        on signals.lead_id = qualified.lead_id
+        and signals.signal = 'recycle_crm'
+        and signals.signal_at > qualified.mql_at
+        and (qualified.ends_at is null or signals.signal_at < qualified.ends_at)
+    group by qualified.lead_id
+),
+
+cycle_{{ k }}_pulse_gaps as (
+    select
+        lead_id,
+        pulse_at,
+        lead(pulse_at) over (partition by lead_id order by pulse_at) as next_pulse_at
+    from (
+        select qualified.lead_id, qualified.sql_at as pulse_at
+        from cycle_{{ k }}_qualified as qualified
+        where qualified.sql_at is not null
+        union
+        select qualified.lead_id, pulses.pulse_at
+        from cycle_{{ k }}_qualified as qualified
+        inner join pulses
+            on pulses.lead_id = qualified.lead_id and pulses.pulse_at > qualified.sql_at
+    ) as lead_pulses
+),
+
+cycle_{{ k }}_inactive as (
+    select
+        gaps.lead_id,
+        min({{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'gaps.pulse_at') }}) as inactive_at
+    from cycle_{{ k }}_pulse_gaps as gaps
+    cross join thresholds
+    where thresholds.recycle_inactive_sql_days is not null
+      and {{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'gaps.pulse_at') }}
+          < coalesce(gaps.next_pulse_at, {{ as_of_end() }})
+    group by gaps.lead_id
+),
+
+cycle_{{ k }} as (
+    select
+        qualified.*,
+        case
+            when handed_back.handed_back_at <= coalesce(inactive.inactive_at, handed_back.handed_back_at)
+                then handed_back.handed_back_at
+            else inactive.inactive_at
+        end as candidate_recycle_at,
+        case
+            when handed_back.handed_back_at <= coalesce(inactive.inactive_at, handed_back.handed_back_at)
+                then handed_back.reason
+            else 'inactive_sql'
+        end as recycle_reason
+    from cycle_{{ k }}_qualified as qualified
+    left join cycle_{{ k }}_handed_back as handed_back on handed_back.lead_id = qualified.lead_id
+    left join cycle_{{ k }}_inactive as inactive on inactive.lead_id = qualified.lead_id
+),
+
+cycle_{{ k }}_end as (
+    select
+        lead_id,
+        opportunity_at,
+        disqualified_at,
+        ends_at,
+        case when ends_at is null or candidate_recycle_at < ends_at then candidate_recycle_at end as recycle_at
+    from cycle_{{ k }}
+),
+
+{% endfor %}
+
+changes as (
+    select leads.lead_id, leads.created_at as changed_at, 'lead' as to_stage, 'created' as reason, version.rules_version
+    from leads
+    cross join version
+
+    {% for k in range(1, cycles + 1) %}
+    union all
+    select lead_id, mql_at, 'mql', mql_reason, mql_rules_version
+    from cycle_{{ k }} where mql_at is not null
+
+    union all
+    select lead_id, sql_at, 'sql', sql_reason, sql_rules_version
+    from cycle_{{ k }} where sql_at is not null
+
+    union all
+    select cycle.lead_id, recycled.recycle_at, 'recycled', cycle.recycle_reason, version.rules_version
+    from cycle_{{ k }} as cycle
+    inner join cycle_{{ k }}_end as recycled on recycled.lead_id = cycle.lead_id
+    cross join version
+    where recycled.recycle_at is not null
+    {% endfor %}
+
+    union all
+    select signals.lead_id, signals.signal_at, signals.signal, signals.reason, signals.rules_version
+    from signals
+    inner join terminal on terminal.lead_id = signals.lead_id
+    where signals.signal in ('opportunity', 'customer', 'closed_lost')
+       -- a disqualified lead stays out of the funnel unless the CRM opens an opportunity
+       or (signals.signal = 'disqualified'
+           and (terminal.opportunity_at is null or signals.signal_at < terminal.opportunity_at))
+),
+
+ordered as (
+    select
+        changes.*,
+        row_number() over (
+            partition by lead_id
+            order by changed_at,
+                case to_stage
+                    when 'lead' then 0 when 'mql' then 1 when 'sql' then 2 when 'recycled' then 3
+                    when 'opportunity' then 4 when 'customer' then 5 when 'closed_lost' then 6
+                    else 7
+                end
+        ) as change_number
+    from changes
+)
+
+select
+    lead_id,
+    change_number,
+    lag(to_stage) over (partition by lead_id order by change_number) as from_stage,
+    to_stage,
+    changed_at,
+    lead(changed_at) over (partition by lead_id order by change_number) as valid_until,
+    reason,
+    rules_version
+from ordered
