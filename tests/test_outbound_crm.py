@@ -13,12 +13,15 @@ import sys
 import textwrap
 
 import pytest
+import yaml
 
 from orchestration.resources import Crm
-from tests.conftest import failure_messages, materialization_metadata
+from tests.conftest import ROOT, failure_messages, materialization_metadata
 from tests.outbound_support import (
+    BREACH_COLUMNS,
     HS_READ,
     HS_UPSERT,
+    NEW_SQLS_COLUMNS,
     SF,
     FakeCrm,
     FakeCrmServer,
@@ -351,3 +354,18 @@ def test_without_a_crm_nothing_is_sent_and_metadata_says_so(root):
     )
     assert outbox(root)["L1"]["status"] == "manual"
     assert check_result(result, "crm_push_succeeded").passed
+
+
+@pytest.mark.parametrize(
+    ("contract", "model", "columns"),
+    [
+        ("lifecycle/_lifecycle__models.yml", "rpt_new_sqls", NEW_SQLS_COLUMNS),
+        ("sla/_sla__models.yml", "rpt_sla_breaches", BREACH_COLUMNS),
+    ],
+)
+def test_hand_made_marts_match_the_dbt_contracts(contract, model, columns):
+    """The outbound tests stand in for the two marts: they must stay what dbt guarantees."""
+    path = ROOT / "dbt_project" / "models" / "marts" / contract
+    [definition] = [m for m in yaml.safe_load(path.read_text())["models"] if m["name"] == model]
+    assert definition["config"]["contract"]["enforced"] is True
+    assert {c["name"]: c["data_type"] for c in definition["columns"]} == columns
