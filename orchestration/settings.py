@@ -75,7 +75,7 @@ class Settings:
             try:
                 return kind(value)
             except ValueError:
-                raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
+                raise ValueError(f"{name}={value!r} is not a number") from None
 
         def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
             value = (environ.get(name) or default).strip().lower()

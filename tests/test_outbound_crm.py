@@ -174,6 +174,9 @@ def test_a_crm_that_stays_down_keeps_sqls_pending_for_the_next_run(root):
         check = check_result(down, "crm_push_succeeded")
         assert not check.passed
         assert "HTTP 503 after 3 attempts" in check.description
+        assert materialization_metadata(down, PUSH)["delivery"] == (
+            f"push to hubspot stopped: POST {HS_READ}: HTTP 503 after 3 attempts (1 retry)"
+        )
         back = run_outbound(root, "2026-11-21", crm=hubspot(server, max_retries=2))
     assert back.success, failure_messages(back)
     assert outbox(root)["L1"]["status"] == "sent"
@@ -221,6 +224,9 @@ def test_wrong_token_sends_nothing_and_costs_no_attempt(root, monkeypatch):
         assert (row["status"], row["attempts"]) == ("pending", 0)
         assert row["last_error"] == f"POST {HS_READ}: HTTP 401 (check the token and its scopes)"
         assert not check_result(refused, "crm_push_succeeded").passed
+        assert materialization_metadata(refused, PUSH)["delivery"] == (
+            f"push to hubspot stopped: POST {HS_READ}: HTTP 401 (check the token and its scopes)"
+        )
         assert len(crm.log) == 1  # no retry of an auth failure
         assert TOKEN not in everything_said(refused, root / "output")
 
@@ -369,3 +375,31 @@ def test_hand_made_marts_match_the_dbt_contracts(contract, model, columns):
     [definition] = [m for m in yaml.safe_load(path.read_text())["models"] if m["name"] == model]
     assert definition["config"]["contract"]["enforced"] is True
     assert {c["name"]: c["data_type"] for c in definition["columns"]} == columns
+
+
+def test_outbound_settings_come_from_the_environment_and_are_checked():
+    from orchestration.settings import Settings
+
+    defaults = Settings.from_env({})
+    assert (defaults.crm_target, defaults.crm_dry_run, defaults.smtp_host) == ("none", False, "")
+    hubspot = Settings.from_env(
+        {
+            "LEAD_SCORING_CRM": "HubSpot",
+            "LEAD_SCORING_CRM_DRY_RUN": "true",
+            "LEAD_SCORING_SMTP_SECURITY": "ssl",
+            "LEAD_SCORING_SMTP_PORT": "465",
+            "LEAD_SCORING_HUBSPOT_TOKEN": TOKEN,
+        }
+    )
+    assert hubspot.crm_target == "hubspot"
+    assert hubspot.crm_base_url == "https://api.hubapi.com"
+    # the setting names the variable; the token itself is read only when pushing
+    assert hubspot.crm_token_env_var == "LEAD_SCORING_HUBSPOT_TOKEN"
+    assert TOKEN not in repr(hubspot)
+    assert (hubspot.crm_dry_run, hubspot.smtp_security, hubspot.smtp_port) == (True, "ssl", 465)
+    with pytest.raises(
+        ValueError, match="LEAD_SCORING_CRM='pipedrive' should be one of none, hubspot, salesforce"
+    ):
+        Settings.from_env({"LEAD_SCORING_CRM": "pipedrive"})
+    with pytest.raises(ValueError, match="LEAD_SCORING_SMTP_PORT='twenty-five' is not a number"):
+        Settings.from_env({"LEAD_SCORING_SMTP_PORT": "twenty-five"})

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration import breach_report, outbox
 from orchestration.outbound_files import write_csv_atomically
@@ -130,42 +131,11 @@ def crm_push(
     """Push each handed-off SQL to the CRM once (outbound.crm_outbox); never downgrade a lead."""
     as_of = as_of_for_run(context)
     output_dir = Path(folders.output_dir)
-    report = outbox.PushReport()
-    files = []
     with warehouse.connect() as connection:
         connection.execute("create schema if not exists outbound")
         connection.execute(outbox.OUTBOX_DDL)
         queued = outbox.enqueue(connection, crm.target)
-        if crm.target == "none":
-            delivery = (
-                "nothing sent: no CRM configured (LEAD_SCORING_CRM=none); "
-                "the hand-off CSV is for manual import"
-            )
-        else:
-            try:
-                client = crm.client()
-            except ValueError as error:
-                client = None
-                report.error = f"nothing sent: {error}"
-                delivery = report.error
-            if client is not None and crm.dry_run:
-                requests = outbox.dry_run_requests(connection, client, crm.batch_size)
-                path = crm_push_file(output_dir, as_of, "dry_run.json")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(requests, indent=2), encoding="utf-8")
-                files.append(str(path))
-                count = sum(len(_batch_records(r["body"])) for r in requests)
-                delivery = (
-                    f"dry run: nothing sent; {count} SQL(s) would be pushed to {crm.target} "
-                    f"in {len(requests)} request(s), written to {path.name}"
-                )
-                context.log.info(delivery)
-            elif client is not None:
-                report = outbox.push_pending(connection, client, crm.max_attempts, crm.batch_size)
-                delivery = f"pushed to {crm.target}: " + (
-                    ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items()))
-                    or "nothing pending"
-                )
+        delivery, report, files = _push_to_crm(context, connection, crm, output_dir, as_of)
         if report.attempted:
             # What happened to each lead this run, for whoever follows up a failure.
             frame = connection.execute(
@@ -186,8 +156,6 @@ def crm_push(
             "select lead_id, sql_at, attempts, last_error from outbound.crm_outbox "
             "where status = 'dead' order by sql_at, lead_id"
         ).fetchall()
-    if report.error:
-        context.log.error(f"CRM push: {report.error}")
     died = report.counts.get("dead", 0)
     problems = [report.error] if report.error else []
     if died:
@@ -223,8 +191,49 @@ def crm_push(
     )
 
 
-def _batch_records(body: dict) -> list:
-    return body.get("inputs") or body.get("records") or []
+def _push_to_crm(
+    context: dg.AssetExecutionContext,
+    connection: duckdb.DuckDBPyConnection,
+    crm: Crm,
+    output_dir: Path,
+    as_of: dt.date,
+) -> tuple[str, outbox.PushReport, list[str]]:
+    """Push the pending outbox (or show what a push would send): what was done, in words."""
+    report = outbox.PushReport()
+    if crm.target == "none":
+        return (
+            "nothing sent: no CRM configured (LEAD_SCORING_CRM=none); "
+            "the hand-off CSV is for manual import",
+            report,
+            [],
+        )
+    try:
+        client = crm.client()
+    except ValueError as error:
+        report.error = f"nothing sent: {error}"
+        return report.error, report, []
+    if crm.dry_run:
+        requests = outbox.dry_run_requests(connection, client, crm.batch_size)
+        path = crm_push_file(output_dir, as_of, "dry_run.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(requests, indent=2), encoding="utf-8")
+        count = sum(len(r["body"].get("inputs") or r["body"].get("records")) for r in requests)
+        delivery = (
+            f"dry run: nothing sent; {count} SQL(s) would be pushed to {crm.target} "
+            f"in {len(requests)} request(s), written to {path.name}"
+        )
+        context.log.info(delivery)
+        return delivery, report, [str(path)]
+    report = outbox.push_pending(connection, client, crm.max_attempts, crm.batch_size)
+    done = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items()))
+    if report.error:
+        context.log.error(f"CRM push stopped: {report.error}")
+        return (
+            f"push to {crm.target} stopped: {report.error}" + (f" ({done})" if done else ""),
+            report,
+            [],
+        )
+    return f"pushed to {crm.target}: {done or 'nothing pending'}", report, []
 
 
 BREACH_DELIVERY_CHECK = "breach_report_delivered"
