@@ -101,6 +101,10 @@ class CrmClient(ABC):
         return results
 
     @abstractmethod
+    def record_identity(self, sql: SqlToPush) -> str:
+        """Which CRM record `sql` writes to: a batch must not name one twice."""
+
+    @abstractmethod
     def read(self, batch: list[SqlToPush]) -> list[CrmState | PushResult | None]:
         """The CRM's state per SQL, in batch order: None when the record does not exist."""
 
@@ -135,6 +139,9 @@ class HubSpotClient(CrmClient):
     # Stages at or before SQL. Anything else (opportunity, customer, evangelist, other, or a
     # portal's custom stage) is left alone: we cannot tell it is earlier, so we do not write.
     STAGES_UP_TO_SQL = ("", "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead")
+
+    def record_identity(self, sql):
+        return (sql.email or "").lower()
 
     def read(self, batch):
         with_email = [sql for sql in batch if sql.email]
@@ -238,6 +245,9 @@ class SalesforceClient(CrmClient):
 
     name = "salesforce"
     PUSH_KEY = "Lead_Scoring_Push_Key__c"
+
+    def record_identity(self, sql):
+        return sql.lead_id
 
     def __init__(
         self, *args, api_version: str = "v62.0", sql_status: str = "Sales Qualified", **kw

@@ -85,9 +85,24 @@ def pending(connection: duckdb.DuckDBPyConnection) -> list[SqlToPush]:
     return [SqlToPush(idempotency_key=key, **json.loads(payload)) for key, payload in rows]
 
 
-def batches(sqls: list[SqlToPush], size: int) -> list[list[SqlToPush]]:
+def batches(sqls: list[SqlToPush], size: int, client: CrmClient) -> list[list[SqlToPush]]:
+    """Batches of at most `size`, in order, never holding one CRM record twice.
+
+    HubSpot refuses a whole batch that names a contact twice; that happens when a lead has
+    two SQLs pending (recycled and qualified again) or two leads share an e-mail. The second
+    goes into a later batch instead.
+    """
     size = max(1, min(size, MAX_BATCH))
-    return [sqls[start : start + size] for start in range(0, len(sqls), size)]
+    result: list[tuple[list[SqlToPush], set[str]]] = []
+    for sql in sqls:
+        record = client.record_identity(sql)
+        room = next((b for b in result if len(b[0]) < size and record not in b[1]), None)
+        if room is None:
+            room = ([], set())
+            result.append(room)
+        room[0].append(sql)
+        room[1].add(record)
+    return [batch for batch, _ in result]
 
 
 @dataclass
@@ -105,7 +120,7 @@ def push_pending(
 ) -> PushReport:
     """Push every pending SQL in batches and record each lead's result as soon as it is known."""
     report = PushReport()
-    for batch in batches(pending(connection), batch_size):
+    for batch in batches(pending(connection), batch_size, client):
         keys = [sql.idempotency_key for sql in batch]
         # Count the attempt before sending: if the process dies after the CRM got the batch,
         # the attempt still counts, so a batch that crashes every time cannot retry forever.
@@ -177,7 +192,7 @@ def dry_run_requests(
 ) -> list[dict]:
     """What a push would write, batch by batch, without calling the CRM (nor reading it)."""
     requests = []
-    for batch in batches(pending(connection), batch_size):
+    for batch in batches(pending(connection), batch_size, client):
         request = client.write_request(batch)
         requests.append(
             {

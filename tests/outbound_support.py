@@ -98,12 +98,10 @@ class FakeCrm:
         return 200, answer
 
     def hubspot_upsert(self, body):
-        if len(body["inputs"]) > 100:
-            return 400, {
-                "status": "error",
-                "category": "VALIDATION_ERROR",
-                "message": "Too many inputs",
-            }
+        ids = [item["id"].lower() for item in body["inputs"]]
+        if len(ids) > 100 or len(set(ids)) < len(ids):
+            message = "Too many inputs" if len(ids) > 100 else "Duplicate IDs found in batch input"
+            return 400, {"status": "error", "category": "VALIDATION_ERROR", "message": message}
         results, errors = [], []
         for item in body["inputs"]:
             email = item["id"].lower()

@@ -132,16 +132,28 @@ def test_hubspot_push_marks_sqls_once_and_never_downgrades(root):
     assert TOKEN not in everything_said(first, root / "output")
 
 
-def test_batches_hold_at_most_100_contacts(root):
-    replace_marts(root, [sql_row(f"L{n:03}", f"lead{n}@corp.example") for n in range(230)], [])
+def test_batches_hold_at_most_100_contacts_and_each_contact_once(root):
+    sqls = [sql_row(f"L{n:03}", f"lead{n}@corp.example") for n in range(230)]
+    # a lead qualified twice (recycled in between) and a lead sharing another's e-mail, both
+    # sorted into the first batch's range: HubSpot would refuse a batch naming a contact twice
+    sqls.append(sql_row("L000", "lead0@corp.example", sql_at="2026-11-17 09:00:00"))
+    sqls.append(sql_row("L0015", "LEAD1@corp.example"))
+    replace_marts(root, sqls, [])
     crm = FakeCrm(token=TOKEN)
     with FakeCrmServer(crm) as server:
         result = run_outbound(root, AS_OF, crm=hubspot(server))
     assert result.success, failure_messages(result)
-    sizes = [len(entry.body["inputs"]) for entry in crm.requests_to(HS_UPSERT)]
-    assert sizes == [100, 100, 30]
-    assert len(set(crm.upserted_emails())) == 230
-    assert materialization_metadata(result, PUSH)["outbox_by_status"] == {"sent": 230}
+    upserts = crm.requests_to(HS_UPSERT)
+    assert [len(entry.body["inputs"]) for entry in upserts] == [100, 100, 32]
+    assert {entry.status for entry in upserts} == {200}
+    for entry in upserts:
+        emails = [item["id"].lower() for item in entry.body["inputs"]]
+        assert len(set(emails)) == len(emails)
+    assert {"lead0@corp.example", "lead1@corp.example"} <= {
+        item["id"].lower() for item in upserts[1].body["inputs"]
+    }
+    assert len(crm.upserted_emails()) == 232
+    assert materialization_metadata(result, PUSH)["outbox_by_status"] == {"sent": 232}
 
 
 def test_throttling_and_server_errors_are_retried_honouring_retry_after(root):
