@@ -44,7 +44,8 @@ class FakeCrm:
     contacts: dict[str, dict] = field(default_factory=dict)
     # Salesforce leads by Id: {"Status": ..., "IsConverted": ..., ...}
     leads: dict[str, dict] = field(default_factory=dict)
-    # Queued faults, consumed one per request: ("status", code, retry_after) or ("slow", seconds)
+    # Queued faults, consumed one per request: ("status", code, retry_after), ("slow", seconds)
+    # or ("redirect", url)
     faults: list[tuple] = field(default_factory=list)
     reject: set[str] = field(default_factory=set)  # e-mails / lead ids whose write fails
     kill_after_write: int | None = None  # pid to SIGKILL once a write is applied
@@ -223,6 +224,8 @@ class _Handler(BaseHTTPRequestHandler):
             entry.status = -1  # marks a request the client gave up on
             time.sleep(fault[1])
             return self._reply(entry, 200, {"status": "COMPLETE", "results": []})
+        if fault and fault[0] == "redirect":
+            return self._reply(entry, 302, {"moved": True}, {"Location": fault[1]})
         if fault:
             _, status, retry_after = fault
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}

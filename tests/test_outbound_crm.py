@@ -7,6 +7,8 @@ FakeCrm speaking the HubSpot and Salesforce shapes. Backoff is tiny here; Retry-
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import email.utils
 import json
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import textwrap
 import pytest
 import yaml
 
+from orchestration.http_json import RetryPolicy, parse_retry_after
 from orchestration.resources import Crm
 from tests.conftest import ROOT, failure_messages, materialization_metadata
 from tests.outbound_support import (
@@ -415,3 +418,50 @@ def test_outbound_settings_come_from_the_environment_and_are_checked():
         Settings.from_env({"LEAD_SCORING_CRM": "pipedrive"})
     with pytest.raises(ValueError, match="LEAD_SCORING_SMTP_PORT='twenty-five' is not a number"):
         Settings.from_env({"LEAD_SCORING_SMTP_PORT": "twenty-five"})
+
+
+def test_a_redirect_is_not_followed_so_the_token_goes_nowhere_else(root):
+    replace_marts(root, [sql_row("L1", "ada@corp.example")], [])
+    elsewhere = FakeCrm(token=TOKEN)
+    with FakeCrmServer(elsewhere) as other:
+        crm = FakeCrm(token=TOKEN, faults=[("redirect", other.url + HS_READ)])
+        with FakeCrmServer(crm) as server:
+            result = run_outbound(root, AS_OF, crm=hubspot(server))
+    assert result.success, failure_messages(result)
+    assert elsewhere.log == []
+    row = outbox(root)["L1"]
+    assert (row["status"], row["last_error"]) == (
+        "pending",
+        f'POST {HS_READ}: HTTP 302 {{"moved": true}}',
+    )
+
+
+def test_backoff_grows_with_jitter_and_waits_at_least_retry_after():
+    policy = RetryPolicy(backoff_base_seconds=0.5, backoff_max_seconds=60)
+    for retry in range(6):
+        delays = [policy.delay(retry, None) for _ in range(200)]
+        ceiling = min(60, 0.5 * 2**retry)
+        assert all(0 <= d <= ceiling for d in delays)
+        assert max(delays) > ceiling / 2  # spread out, not one fixed wait
+    assert all(policy.delay(0, 7.0) >= 7.0 for _ in range(50))
+    assert parse_retry_after("3") == 3.0
+    in_ten_seconds = email.utils.format_datetime(
+        dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10), usegmt=True
+    )
+    assert 8 < parse_retry_after(in_ten_seconds) <= 10
+    assert parse_retry_after("soon") is None
+
+
+def test_a_hubspot_lead_without_email_is_reported_not_sent(root):
+    replace_marts(root, [sql_row("L1", None), sql_row("L2", "bea@corp.example")], [])
+    crm = FakeCrm(token=TOKEN)
+    with FakeCrmServer(crm) as server:
+        result = run_outbound(root, AS_OF, crm=hubspot(server))
+    assert result.success, failure_messages(result)
+    rows = outbox(root)
+    assert (rows["L1"]["status"], rows["L1"]["last_error"]) == (
+        "pending",
+        "no e-mail: HubSpot contacts are matched on it",
+    )
+    assert rows["L2"]["status"] == "sent"
+    assert crm.upserted_emails() == ["bea@corp.example"]
