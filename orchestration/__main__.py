@@ -1,6 +1,6 @@
 """Command line: run the nightly job once and print what it did.
 
-    python -m orchestration run [--as-of 2026-11-20] [--full-refresh]
+    python -m orchestration run [--as-of 2026-11-20] [--full-refresh] [--resend-reports]
 
 Paths come from the same environment variables as the Dagster code location (settings.py).
 Runs are recorded in the Dagster instance at $DAGSTER_HOME when it is set, so `dagster dev`
@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental dbt models")
     run.add_argument(
+        "--resend-reports",
+        action="store_true",
+        help="send the night's SLA breach e-mails and webhook message again, even if sent",
+    )
+    run.add_argument(
         "--verbose", action="store_true", help="show every Dagster event, not just warnings"
     )
     args = parser.parse_args(argv)
@@ -40,8 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     run_config: dict = {
         "loggers": {"console": {"config": {"log_level": "DEBUG" if args.verbose else "WARNING"}}}
     }
+    run_config["ops"] = {}
     if args.full_refresh:
-        run_config["ops"] = {"lead_scoring_dbt": {"config": {"full_refresh": True}}}
+        run_config["ops"]["lead_scoring_dbt"] = {"config": {"full_refresh": True}}
+    if args.resend_reports:
+        run_config["ops"]["outbound__sla_breach_report"] = {"config": {"resend": True}}
     with _instance() as instance:
         result = defs.get_job_def("nightly_lead_scoring").execute_in_process(
             instance=instance,
@@ -60,6 +68,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     handed_off = _metadata_value(result, ["outbound", "sql_handoffs"], "new_sqls")
     print(summary(str(settings.warehouse_path), str(settings.output_dir), as_of, handed_off))
+    # what reached the outside world, or why nothing did
+    crm_push = _metadata_value(result, ["outbound", "crm_push"], "delivery")
+    breach_report = _metadata_value(result, ["outbound", "sla_breach_report"], "delivery")
+    print(f"  CRM push            {crm_push}")
+    print(f"  breach report       {breach_report}")
+    failed_checks = [
+        f"{e.check_name}: {e.description}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.asset_key.path[0] == "outbound"
+    ]
+    for failed in failed_checks:
+        print(f"  CHECK FAILED        {failed}", file=sys.stderr)
     return 0
 
 
@@ -73,11 +93,11 @@ def _instance():
     )
 
 
-def _metadata_value(result: dg.ExecuteInProcessResult, key: list[str], name: str) -> int:
+def _metadata_value(result: dg.ExecuteInProcessResult, key: list[str], name: str):
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if materialization and materialization.asset_key == dg.AssetKey(key):
-            return int(materialization.metadata[name].value)
+            return materialization.metadata[name].value
     return 0
 
 

@@ -1,7 +1,7 @@
 """The code location: every asset, check, job, schedule and resource of the nightly job.
 
 Graph: landing files -> raw.* (ingest) -> rules.* (rules) -> dbt staging / intermediate / marts
-(with dbt tests as asset checks) -> outbound.* (SQL hand-off, SLA breach report).
+(with dbt tests as asset checks) -> outbound.* (SQL hand-off, CRM push, SLA breach report).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.outbound import outbound_assets
 from orchestration.assets.rules import rules_tables
 from orchestration.project import lead_scoring_dbt
-from orchestration.resources import Folders, Warehouse
+from orchestration.resources import Crm, Folders, Mailer, Warehouse
 from orchestration.run_date import AS_OF_TAG, default_as_of
 from orchestration.settings import Settings
 
@@ -61,5 +61,24 @@ defs = dg.Definitions(
             output_dir=str(settings.output_dir),
         ),
         "dbt": DbtCliResource(project_dir=lead_scoring_dbt),
+        "crm": Crm(
+            target=settings.crm_target,
+            dry_run=settings.crm_dry_run,
+            base_url=settings.crm_base_url,
+            token_env_var=settings.crm_token_env_var,
+            salesforce_api_version=settings.salesforce_api_version,
+            salesforce_sql_status=settings.salesforce_sql_status,
+            timeout_seconds=settings.crm_timeout_seconds,
+            max_attempts=settings.crm_max_attempts,
+        ),
+        "mailer": Mailer(
+            smtp_host=settings.smtp_host,
+            smtp_port=settings.smtp_port,
+            smtp_security=settings.smtp_security,
+            smtp_user=settings.smtp_user,
+            sender=settings.report_sender,
+            recipients=settings.report_recipients,
+            team_recipients=settings.report_team_recipients,
+        ),
     },
 )

@@ -1,13 +1,18 @@
-"""Dagster resources: the warehouse connection and the folders the pipeline reads and writes."""
+"""Dagster resources: the warehouse, the folders, and the CRM and mail servers outbound talks to."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+
+from orchestration.crm import CrmClient, HubSpotClient, SalesforceClient
+from orchestration.http_json import RetryPolicy
+from orchestration.mail import SmtpSettings
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -37,3 +42,95 @@ class Folders(dg.ConfigurableResource):
     landing_dir: str
     rules_dir: str
     output_dir: str
+
+
+CRM_TARGETS = ("none", "hubspot", "salesforce")
+
+
+class Crm(dg.ConfigurableResource):
+    """Where new SQLs are pushed: `none` (hand-off CSV only), `hubspot` or `salesforce`.
+
+    The token is read from the environment variable named by `token_env_var` when the push
+    runs, so it never sits in run config, metadata or logs.
+    """
+
+    target: str = "none"
+    dry_run: bool = False
+    base_url: str = ""
+    token_env_var: str = ""
+    salesforce_api_version: str = "v62.0"
+    salesforce_sql_status: str = "Sales Qualified"
+    timeout_seconds: float = 10.0
+    max_retries: int = 4
+    backoff_base_seconds: float = 0.5
+    backoff_max_seconds: float = 60.0
+    # A push that fails this many runs in a row is marked dead and reported.
+    max_attempts: int = 5
+    batch_size: int = 100
+
+    def client(self) -> CrmClient:
+        """The configured client; raises ValueError naming what is missing."""
+        if self.target not in CRM_TARGETS:
+            raise ValueError(f"CRM target {self.target!r} is not one of {', '.join(CRM_TARGETS)}")
+        if self.target == "none":
+            raise ValueError("no CRM configured")
+        if not self.base_url:
+            raise ValueError(f"no base URL configured for {self.target}")
+        token = os.environ.get(self.token_env_var, "") if self.token_env_var else ""
+        if not token and not self.dry_run:
+            raise ValueError(f"{self.token_env_var or 'the token variable'} is not set")
+        policy = RetryPolicy(
+            timeout_seconds=self.timeout_seconds,
+            max_retries=self.max_retries,
+            backoff_base_seconds=self.backoff_base_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
+        )
+        if self.target == "hubspot":
+            return HubSpotClient(self.base_url, token, policy)
+        return SalesforceClient(
+            self.base_url,
+            token,
+            policy,
+            api_version=self.salesforce_api_version,
+            sql_status=self.salesforce_sql_status,
+        )
+
+
+class Mailer(dg.ConfigurableResource):
+    """Where SLA breach reports go: SMTP e-mail and an optional Slack-compatible webhook.
+
+    The SMTP password and the webhook URL (which embeds its own secret) are read from the
+    environment variables named here when a report is sent.
+    """
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_user: str = ""
+    smtp_password_env_var: str = "LEAD_SCORING_SMTP_PASSWORD"
+    sender: str = "lead-scoring@localhost"
+    recipients: str = ""  # comma-separated addresses for the whole report
+    # "Team A=a@example.com,b@example.com; Team B=c@example.com": one more e-mail per team.
+    team_recipients: str = ""
+    webhook_url_env_var: str = "LEAD_SCORING_WEBHOOK_URL"
+    timeout_seconds: float = 10.0
+    backoff_base_seconds: float = 0.5  # webhook retries
+
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            security=self.smtp_security,
+            user=self.smtp_user,
+            password=os.environ.get(self.smtp_password_env_var, ""),
+            sender=self.sender,
+            timeout_seconds=self.timeout_seconds,
+        )
+
+    def webhook_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            timeout_seconds=self.timeout_seconds, backoff_base_seconds=self.backoff_base_seconds
+        )
+
+    def webhook_url(self) -> str:
+        return os.environ.get(self.webhook_url_env_var, "") if self.webhook_url_env_var else ""

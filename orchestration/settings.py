@@ -9,6 +9,10 @@
 | LEAD_SCORING_SCHEDULE_CRON   | 0 2 * * *                               |
 | LEAD_SCORING_SCHEDULE_TZ     | UTC                                     |
 
+and the outbound settings (CRM push, SLA report delivery) listed in the README. Secrets (CRM
+tokens, the SMTP password, the webhook URL) are not read here: the resources read them from
+the environment when they send, so they never reach run config, metadata or logs.
+
 Relative paths are taken from the repository root, so the job behaves the same whatever the
 working directory of `dagster dev`, the tests or cron.
 """
@@ -20,6 +24,8 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from orchestration.mail import SECURITY_MODES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -33,6 +39,21 @@ class Settings:
     rules_dir: Path
     schedule_cron: str
     schedule_time_zone: str
+    crm_target: str = "none"
+    crm_dry_run: bool = False
+    crm_base_url: str = ""
+    crm_token_env_var: str = ""
+    crm_max_attempts: int = 5
+    crm_timeout_seconds: float = 10.0
+    salesforce_api_version: str = "v62.0"
+    salesforce_sql_status: str = "Sales Qualified"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    report_sender: str = "lead-scoring@localhost"
+    report_recipients: str = ""
+    report_team_recipients: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -48,7 +69,47 @@ class Settings:
                 f"LEAD_SCORING_SCHEDULE_TZ={time_zone!r} is not a time zone "
                 "(use an IANA name such as Europe/Berlin)"
             ) from None
+
+        def number(name: str, default: str, kind: type = int):
+            value = environ.get(name) or default
+            try:
+                return kind(value)
+            except ValueError:
+                raise ValueError(f"{name}={value!r} is not a number") from None
+
+        def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+            value = (environ.get(name) or default).strip().lower()
+            if value not in allowed:
+                raise ValueError(f"{name}={value!r} should be one of {', '.join(allowed)}")
+            return value
+
+        crm_target = choice("LEAD_SCORING_CRM", "none", ("none", "hubspot", "salesforce"))
+        crm_base_url = {
+            "none": "",
+            "hubspot": environ.get("LEAD_SCORING_HUBSPOT_URL") or "https://api.hubapi.com",
+            "salesforce": environ.get("LEAD_SCORING_SALESFORCE_URL") or "",
+        }[crm_target]
         return cls(
+            crm_target=crm_target,
+            crm_dry_run=choice("LEAD_SCORING_CRM_DRY_RUN", "false", ("true", "false")) == "true",
+            crm_base_url=crm_base_url,
+            crm_token_env_var={
+                "none": "",
+                "hubspot": "LEAD_SCORING_HUBSPOT_TOKEN",
+                "salesforce": "LEAD_SCORING_SALESFORCE_TOKEN",
+            }[crm_target],
+            crm_max_attempts=number("LEAD_SCORING_CRM_MAX_ATTEMPTS", "5"),
+            crm_timeout_seconds=number("LEAD_SCORING_CRM_TIMEOUT", "10", float),
+            salesforce_api_version=environ.get("LEAD_SCORING_SALESFORCE_API_VERSION") or "v62.0",
+            salesforce_sql_status=environ.get("LEAD_SCORING_SALESFORCE_SQL_STATUS")
+            or "Sales Qualified",
+            smtp_host=environ.get("LEAD_SCORING_SMTP_HOST") or "",
+            smtp_port=number("LEAD_SCORING_SMTP_PORT", "587"),
+            smtp_security=choice("LEAD_SCORING_SMTP_SECURITY", "starttls", SECURITY_MODES),
+            smtp_user=environ.get("LEAD_SCORING_SMTP_USER") or "",
+            report_sender=environ.get("LEAD_SCORING_REPORT_FROM") or "lead-scoring@localhost",
+            report_recipients=environ.get("LEAD_SCORING_REPORT_TO") or "",
+            report_team_recipients=environ.get("LEAD_SCORING_REPORT_TEAM_TO") or "",
             warehouse_path=path("LEAD_SCORING_WAREHOUSE", "data/warehouse/lead_scoring.duckdb"),
             landing_dir=path("LEAD_SCORING_LANDING_DIR", "data/landing"),
             output_dir=path("LEAD_SCORING_OUTPUT_DIR", "data/output"),

@@ -57,13 +57,22 @@ class Night:
     def output(self) -> Path:
         return self.root / "output"
 
-    def run(self, as_of: str, rules_dir: Path | None = None, **kwargs) -> dg.ExecuteInProcessResult:
-        """Materialize the whole graph for one scoring day, as the nightly job does."""
+    def run(
+        self,
+        as_of: str,
+        rules_dir: Path | None = None,
+        resources: dict | None = None,
+        **kwargs,
+    ) -> dg.ExecuteInProcessResult:
+        """Materialize the whole graph for one scoring day, as the nightly job does.
+
+        With no CRM and no mail server unless `resources` brings them (outbound tests do).
+        """
         from dagster_dbt import DbtCliResource
 
         from orchestration.definitions import defs
         from orchestration.project import lead_scoring_dbt
-        from orchestration.resources import Folders, Warehouse
+        from orchestration.resources import Crm, Folders, Mailer, Warehouse
         from orchestration.run_date import AS_OF_TAG
 
         os.environ["LEAD_SCORING_WAREHOUSE"] = str(self.warehouse)
@@ -78,6 +87,9 @@ class Night:
                     output_dir=str(self.output),
                 ),
                 "dbt": DbtCliResource(project_dir=lead_scoring_dbt),
+                "crm": Crm(),
+                "mailer": Mailer(),
+                **(resources or {}),
             },
             raise_on_error=False,
             **kwargs,

@@ -1,13 +1,19 @@
-"""Outbound assets: hand new SQLs to sales exactly once, and report SLA breaches to sales ops."""
+"""Outbound assets: hand new SQLs to sales and the CRM exactly once, report SLA breaches.
+
+sql_handoffs -> crm_push: the ledger of what sales received, then its delivery to the CRM.
+sla_breach_report: archived files, then e-mail / webhook deliveries, each made once.
+"""
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
+import duckdb
 
+from orchestration import breach_report, outbox
 from orchestration.outbound_files import write_csv_atomically
-from orchestration.resources import Folders, Warehouse
+from orchestration.resources import Crm, Folders, Mailer, Warehouse
 from orchestration.run_date import as_of_for_run
 
 HANDOFF_COLUMNS = (
@@ -45,8 +51,8 @@ def handoff_file(output_dir: Path, as_of: dt.date) -> Path:
     return output_dir / "sql_handoffs" / f"new_sqls_{as_of.isoformat()}.csv"
 
 
-def breach_report_file(output_dir: Path, as_of: dt.date) -> Path:
-    return output_dir / "sla_breaches" / f"sla_breaches_{as_of.isoformat()}.csv"
+def crm_push_file(output_dir: Path, as_of: dt.date, suffix: str = "csv") -> Path:
+    return output_dir / "crm_push" / f"crm_push_{as_of.isoformat()}.{suffix}"
 
 
 @dg.asset(
@@ -109,28 +115,181 @@ def sql_handoffs(
     )
 
 
+CRM_PUSH_CHECK = "crm_push_succeeded"
+
+
+@dg.asset(
+    key=["outbound", "crm_push"],
+    group_name="outbound",
+    deps=[["outbound", "sql_handoffs"]],
+    kinds={"duckdb", "python"},
+    check_specs=[dg.AssetCheckSpec(CRM_PUSH_CHECK, asset=["outbound", "crm_push"])],
+)
+def crm_push(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, folders: Folders, crm: Crm
+) -> dg.MaterializeResult:
+    """Push each handed-off SQL to the CRM once (outbound.crm_outbox); never downgrade a lead."""
+    as_of = as_of_for_run(context)
+    output_dir = Path(folders.output_dir)
+    with warehouse.connect() as connection:
+        connection.execute("create schema if not exists outbound")
+        connection.execute(outbox.OUTBOX_DDL)
+        queued = outbox.enqueue(connection, crm.target)
+        delivery, report, files = _push_to_crm(context, connection, crm, output_dir, as_of)
+        if report.attempted:
+            # What happened to each lead this run, for whoever follows up a failure.
+            frame = connection.execute(
+                "select lead_id, payload ->> 'email' as email, sql_at, status, attempts, "
+                "last_error, note, crm_record_id, pushed_at from outbound.crm_outbox "
+                "where idempotency_key in (select unnest(?)) order by sql_at, lead_id",
+                [report.attempted],
+            ).df()
+            path = crm_push_file(output_dir, as_of)
+            write_csv_atomically(frame, path)
+            files.append(str(path))
+        by_status = dict(
+            connection.execute(
+                "select status, count(*) from outbound.crm_outbox group by 1 order by 1"
+            ).fetchall()
+        )
+        dead = connection.execute(
+            "select lead_id, sql_at, attempts, last_error from outbound.crm_outbox "
+            "where status = 'dead' order by sql_at, lead_id"
+        ).fetchall()
+    died = report.counts.get("dead", 0)
+    problems = [report.error] if report.error else []
+    if died:
+        problems.append(f"{died} SQL(s) failed {crm.max_attempts} times and are now dead")
+    return dg.MaterializeResult(
+        metadata={
+            "as_of": as_of.isoformat(),
+            "crm_target": crm.target,
+            "dry_run": crm.dry_run,
+            "delivery": delivery,
+            "queued_this_run": queued,
+            "results_this_run": dg.MetadataValue.json(report.counts),
+            "outbox_by_status": dg.MetadataValue.json({k: int(v) for k, v in by_status.items()}),
+            "files_written": dg.MetadataValue.json(files),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=CRM_PUSH_CHECK,
+                passed=not problems,
+                description="; ".join(problems)
+                or "every SQL due this run reached the CRM or waits for a retry",
+                metadata={
+                    "dead_sqls": dg.MetadataValue.md(
+                        "\n".join(
+                            f"- {lead} ({sql_at}): {error}" for lead, sql_at, _, error in dead
+                        )
+                        or "none"
+                    ),
+                    "pending_retry": report.counts.get("retry", 0),
+                },
+            )
+        ],
+    )
+
+
+def _push_to_crm(
+    context: dg.AssetExecutionContext,
+    connection: duckdb.DuckDBPyConnection,
+    crm: Crm,
+    output_dir: Path,
+    as_of: dt.date,
+) -> tuple[str, outbox.PushReport, list[str]]:
+    """Push the pending outbox (or show what a push would send): what was done, in words."""
+    report = outbox.PushReport()
+    if crm.target == "none":
+        return (
+            "nothing sent: no CRM configured (LEAD_SCORING_CRM=none); "
+            "the hand-off CSV is for manual import",
+            report,
+            [],
+        )
+    try:
+        client = crm.client()
+    except ValueError as error:
+        report.error = f"nothing sent: {error}"
+        return report.error, report, []
+    if crm.dry_run:
+        requests = outbox.dry_run_requests(connection, client, crm.batch_size)
+        path = crm_push_file(output_dir, as_of, "dry_run.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(requests, indent=2), encoding="utf-8")
+        count = sum(len(r["body"].get("inputs") or r["body"].get("records")) for r in requests)
+        delivery = (
+            f"dry run: nothing sent; {count} SQL(s) would be pushed to {crm.target} "
+            f"in {len(requests)} request(s), written to {path.name}"
+        )
+        context.log.info(delivery)
+        return delivery, report, [str(path)]
+    report = outbox.push_pending(connection, client, crm.max_attempts, crm.batch_size)
+    done = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items()))
+    if report.error:
+        context.log.error(f"CRM push stopped: {report.error}")
+        return (
+            f"push to {crm.target} stopped: {report.error}" + (f" ({done})" if done else ""),
+            report,
+            [],
+        )
+    return f"pushed to {crm.target}: {done or 'nothing pending'}", report, []
+
+
+BREACH_DELIVERY_CHECK = "breach_report_delivered"
+
+
+class BreachReportConfig(dg.Config):
+    """Run config of the breach report (launchpad or `python -m orchestration run --resend-reports`)."""
+
+    resend: bool = False  # send this night's e-mails and webhook message again
+
+
 @dg.asset(
     key=["outbound", "sla_breach_report"],
     group_name="outbound",
     deps=[["marts", "rpt_sla_breaches"]],
-    kinds={"csv"},
+    kinds={"csv", "html", "email"},
+    check_specs=[dg.AssetCheckSpec(BREACH_DELIVERY_CHECK, asset=["outbound", "sla_breach_report"])],
 )
 def sla_breach_report(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, folders: Folders
+    context: dg.AssetExecutionContext,
+    config: BreachReportConfig,
+    warehouse: Warehouse,
+    folders: Folders,
+    mailer: Mailer,
 ) -> dg.MaterializeResult:
-    """The night's open SLA breaches for sales ops: a CSV and a readable summary per scoring day."""
+    """The night's open SLA breaches for sales ops: archived as CSV, text and HTML, then e-mailed
+    (to everyone, and per team if configured) and posted to a webhook, each delivery once."""
     as_of = as_of_for_run(context)
+    output_dir = Path(folders.output_dir)
+    channels = breach_report.Channels(
+        smtp=mailer.smtp(),
+        recipients=[a.strip() for a in mailer.recipients.split(",") if a.strip()],
+        team_recipients=breach_report.parse_team_recipients(mailer.team_recipients),
+        webhook_url=mailer.webhook_url(),
+        webhook_policy=mailer.webhook_policy(),
+    )
     with warehouse.connect() as connection:
         breaches = connection.execute(
             "select * from marts.rpt_sla_breaches "
             "order by owner_name, business_hours_overdue desc, lead_id"
         ).df()
-    csv_path = breach_report_file(Path(folders.output_dir), as_of)
-    write_csv_atomically(breaches, csv_path)
-    summary = breach_summary(breaches, as_of)
-    summary_path = csv_path.with_suffix(".txt")
-    summary_path.write_text(summary, encoding="utf-8")
+        csv_path = breach_report.archive(breaches, output_dir, as_of, breach_report.ALL)
+        for team in channels.team_recipients:
+            team_breaches = breaches[breaches["team"] == team]
+            breach_report.archive(team_breaches, output_dir, as_of, team)
+        connection.execute("create schema if not exists outbound")
+        connection.execute(breach_report.DELIVERIES_DDL)
+        breach_report.schedule_deliveries(connection, as_of, channels, config.resend)
+        deliveries = breach_report.deliver_pending(connection, output_dir, channels)
+    for failure in deliveries.failed:
+        context.log.error(f"SLA breach report not delivered, kept for the next run: {failure}")
+    summary = csv_path.with_suffix(".txt").read_text(encoding="utf-8")
     by_tier = breaches["tier"].value_counts().to_dict() if len(breaches) else {}
+    delivery = channels.nothing_configured() or (
+        f"{len(deliveries.sent)} sent, {len(deliveries.failed)} failed and pending"
+    )
     return dg.MaterializeResult(
         metadata={
             "as_of": as_of.isoformat(),
@@ -138,30 +297,18 @@ def sla_breach_report(
             "by_tier": dg.MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
             "report": dg.MetadataValue.md(f"```\n{summary}\n```"),
             "csv": str(csv_path),
-        }
+            "html": str(csv_path.with_suffix(".html")),
+            "delivery": delivery,
+            "sent": dg.MetadataValue.json(deliveries.sent),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=BREACH_DELIVERY_CHECK,
+                passed=not deliveries.failed,
+                description="; ".join(deliveries.failed) or delivery,
+            )
+        ],
     )
 
 
-def breach_summary(breaches: pd.DataFrame, as_of: dt.date) -> str:
-    """A plain-text summary of the open breaches, by tier and by owner."""
-    lines = [f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} open"]
-    if breaches.empty:
-        lines.append("Every SQL has been followed up within its window.")
-        return "\n".join(lines) + "\n"
-    for tier, count in breaches["tier"].value_counts().sort_index().items():
-        lines.append(f"  {tier}: {count}")
-    lines.append("")
-    lines.append("By owner (open breaches, worst overdue in business hours):")
-    by_owner = (
-        breaches.groupby("owner_name", dropna=False)
-        .agg(breaches=("lead_id", "count"), worst_overdue=("business_hours_overdue", "max"))
-        .sort_values(["breaches", "worst_overdue"], ascending=False)
-    )
-    for owner, row in by_owner.iterrows():
-        lines.append(
-            f"  {owner}: {int(row.breaches)} (worst {float(row.worst_overdue):.1f} h overdue)"
-        )
-    return "\n".join(lines) + "\n"
-
-
-outbound_assets = [sql_handoffs, sla_breach_report]
+outbound_assets = [sql_handoffs, crm_push, sla_breach_report]
