@@ -48,7 +48,8 @@ TABLE_COLUMNS = {
     "company": "Company",
     "lead_email": "E-mail",
     "tier": "Tier",
-    "sql_at": "SQL at (UTC)",
+    "transition": "Stage",
+    "started_at": "Since (UTC)",
     "due_at": "Due at (UTC)",
     "business_hours_overdue": "Business hours overdue",
 }
