@@ -2,7 +2,9 @@
 
 A landing file belongs to the table whose name starts its file name
 (`crm_leads.csv`, `crm_leads_2026-11-20.csv` -> raw.crm_leads). Column order in a file does
-not matter; extra columns are ignored; every listed column must be present in the header.
+not matter; extra columns are ignored; the required columns must be in the header, and a
+missing optional column loads as NULL. Other export layouts map onto these same tables
+(orchestration/formats).
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "do_not_contact": BOOLEAN,
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
+            # `lead` or `contact` (Salesforce keeps them apart); optional, added for identity
+            "record_type": TEXT,
         },
         required=("lead_id", "created_at"),
     ),
