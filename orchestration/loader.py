@@ -404,9 +404,18 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
     else:
         source, params = _reader_sql(landing), [str(readable)]
     try:
+        # every column as text; a JSON value of mixed types (a string here, a number there) is
+        # unquoted rather than kept as JSON text
+        described = connection.execute(f"describe select * from {source}", params).fetchall()
+        texts = ", ".join(
+            f"json_extract_string({_quote(name)}, '$') as {_quote(name)}"
+            if kind == "JSON"
+            else f"cast({_quote(name)} as varchar) as {_quote(name)}"
+            for name, kind, *_ in described
+        )
         connection.execute(
             "create or replace temp table staged_file as "
-            f"select row_number() over () as _source_row, columns(*)::varchar from {source}",
+            f"select row_number() over () as _source_row, {texts} from {source}",
             params,
         )
     except duckdb.Error as exc:
