@@ -20,6 +20,9 @@ class RawTable:
     description: str
     columns: dict[str, str]
     required: tuple[str, ...]
+    # columns that identify a row whose key cell is empty (a stable hash of them becomes the
+    # key); empty means such a row is rejected
+    hashed_key: tuple[str, ...] = ()
 
     @property
     def key_column(self) -> str:
@@ -135,6 +138,17 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "detail": TEXT,
         },
         required=("activity_id", "activity_type", "occurred_at"),
+        hashed_key=(
+            "lead_id",
+            "email",
+            "activity_type",
+            "occurred_at",
+            "url",
+            "form_name",
+            "campaign",
+            "asset",
+            "detail",
+        ),
     ),
 )
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.canonical import RAW_TABLES, RAW_TABLES_BY_NAME, TIMESTAMP, RawTable
+from orchestration.canonical import RAW_TABLES, TIMESTAMP, RawTable
 from orchestration.formats import (
     FORMATS,
     FORMATS_BY_NAME,
@@ -216,10 +216,6 @@ def load_table(
         report.rows_rejected += load.rows_rejected
         report.rows_unmapped += load.rows_unmapped
     return report
-
-
-def file_sha256(path: Path) -> str:
-    return _scan_bytes(path)[0]
 
 
 def _already_loaded(connection, table: RawTable, digest: str) -> bool:
@@ -560,10 +556,20 @@ def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
             expression = mapped
         selected.append(f"cast(({expression}) as varchar) as {_quote(column)}")
     flag = " or ".join(unmapped) or "false"
-    connection.execute(
-        "create or replace temp table mapped_file as select _source_row, "
-        f"{', '.join(selected)}, coalesce({flag}, false) as _unmapped from staged_file"
+    mapped = (
+        f"select _source_row, {', '.join(selected)}, coalesce({flag}, false) as _unmapped "
+        "from staged_file"
     )
+    if table.hashed_key:
+        # an event exported without an id gets a stable one from what it says, so the same
+        # event exported twice is still recognised as one
+        key = _quote(table.key_column)
+        content = ", ".join(f"coalesce({_quote(c)}, '')" for c in table.hashed_key)
+        mapped = (
+            f"select * replace (coalesce({key}, 'sha256:' || sha256(concat_ws('|', {content}))) "
+            f"as {key}) from ({mapped})"
+        )
+    connection.execute(f"create or replace temp table mapped_file as {mapped}")
 
 
 def _cast(name: str, kind: str, source_time_zone: str) -> str:
@@ -606,6 +612,3 @@ def _literal(value: str) -> str:
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-__all__ = ["RAW_TABLES_BY_NAME", "LandingFileError", "LoadReport", "discover", "load_table"]

@@ -343,3 +343,23 @@ def test_detection_prefers_the_format_that_maps_most_of_the_header():
     # Data Loader writes upper-case headers: matched case-insensitively
     assert detect([h.upper() for h in lead_header], FORMATS).name == "salesforce_lead"
     assert detect(["foo", "bar"], FORMATS) is None
+
+
+def test_activities_without_an_id_get_a_stable_one_from_their_content(connection, tmp_path):
+    landing = tmp_path / "hash_landing"
+    landing.mkdir()
+    header = "activity_id,email,activity_type,occurred_at,url"
+    visit = ",a@acme.com,web_visit,2026-11-18T10:00:00Z,https://www.example-saas.com/pricing"
+    (landing / "marketing_activities_a.csv").write_text(f"{header}\n{visit}\n")
+    # the same event in an overlapping export, and another one
+    (landing / "marketing_activities_b.csv").write_text(
+        f"{header}\n{visit}\n,a@acme.com,web_visit,2026-11-18T10:05:00Z,https://www.example-saas.com/\n"
+    )
+    report = load_table(connection, RAW_TABLES_BY_NAME["marketing_activities"], landing)
+    assert (report.rows_loaded, report.rows_rejected) == (3, 0)
+    ids = rows(
+        connection,
+        "select activity_id, count(*) from raw.marketing_activities group by 1 order by 2 desc",
+    )
+    assert [count for _, count in ids] == [2, 1]
+    assert all(activity_id.startswith("sha256:") for activity_id, _ in ids)
