@@ -20,9 +20,9 @@ class RawTable:
     description: str
     columns: dict[str, str]
     required: tuple[str, ...]
-    # columns that identify a row whose key cell is empty (a stable hash of them becomes the
-    # key); empty means such a row is rejected
-    hashed_key: tuple[str, ...] = ()
+    # a row whose key cell is empty gets a stable hash of its other columns as key (events);
+    # otherwise such a row is rejected
+    hash_missing_key: bool = False
 
     @property
     def key_column(self) -> str:
@@ -138,17 +138,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "detail": TEXT,
         },
         required=("activity_id", "activity_type", "occurred_at"),
-        hashed_key=(
-            "lead_id",
-            "email",
-            "activity_type",
-            "occurred_at",
-            "url",
-            "form_name",
-            "campaign",
-            "asset",
-            "detail",
-        ),
+        hash_missing_key=True,
     ),
 )
 

@@ -560,11 +560,12 @@ def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
         f"select _source_row, {', '.join(selected)}, coalesce({flag}, false) as _unmapped "
         "from staged_file"
     )
-    if table.hashed_key:
+    if table.hash_missing_key:
         # an event exported without an id gets a stable one from what it says, so the same
         # event exported twice is still recognised as one
         key = _quote(table.key_column)
-        content = ", ".join(f"coalesce({_quote(c)}, '')" for c in table.hashed_key)
+        others = [c for c in table.columns if c != table.key_column]
+        content = ", ".join(f"coalesce({_quote(c)}, '')" for c in others)
         mapped = (
             f"select * replace (coalesce({key}, 'sha256:' || sha256(concat_ws('|', {content}))) "
             f"as {key}) from ({mapped})"
