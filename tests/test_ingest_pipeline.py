@@ -141,3 +141,35 @@ def test_the_second_run_loads_nothing_twice(night):
     assert night.query("select count(*) from raw.marketing_activities") == night.query(
         "select sum(rows_loaded) from raw.load_ledger where table_name = 'marketing_activities'"
     )
+
+
+def test_an_unreadable_file_fails_its_asset_and_the_rest_still_loads(tmp_path, dbt_manifest):
+    night = make_night(tmp_path / "bad_night")
+    shutil.copytree(EXPORTS, night.landing, dirs_exist_ok=True)
+    (night.landing / "hubspot-crm-exports-all-contacts-broken.csv").write_text(
+        "Record ID|Email|Create Date\n51|a@b.example|2026-11-01 08:00\n"
+    )
+    result = night.run(AS_OF)
+    assert not result.success
+    message = failure_messages(result)
+    assert "raw__crm_leads" in message
+    assert "1 landing file(s) for raw.crm_leads could not be read" in message
+    errors = [
+        event.step_failure_data.user_failure_data.metadata["errors"].value
+        for event in result.all_events
+        if event.is_step_failure and event.step_key == "raw__crm_leads"
+    ]
+    assert "hubspot-crm-exports-all-contacts-broken.csv: the header matches no known export " \
+        "format; found columns: Record ID|Email|Create Date" in errors[0]  # fmt: skip
+    # the good files, of that table too, are loaded; the bad one is not recorded
+    loaded = {row[0] for row in night.query("select file_name from raw.load_ledger")}
+    assert {"Lead.csv", "Contact.csv", "Task.csv", "bulk_activity_export_2026-11-20.csv"} <= loaded
+    assert "hubspot-crm-exports-all-contacts-broken.csv" not in loaded
+    # fixed in place, it loads on the next run
+    broken = night.landing / "hubspot-crm-exports-all-contacts-broken.csv"
+    broken.write_text(broken.read_text().replace("|", ","))
+    night.run(AS_OF)
+    assert night.query(
+        "select rows_loaded from raw.load_ledger "
+        "where file_name = 'hubspot-crm-exports-all-contacts-broken.csv'"
+    ) == [(1,)]
