@@ -340,6 +340,16 @@ def test_detection_prefers_the_format_that_maps_most_of_the_header():
     assert detect(lead_header, FORMATS).name == "salesforce_lead"
     assert detect(account_header, FORMATS).name == "salesforce_account"
     assert detect(hubspot_internal, FORMATS).name == "hubspot_contacts"
+    # older HubSpot exports name the id after the object
+    old_contacts = [
+        "Contact ID",
+        "Email",
+        "Create Date",
+        "Associated Company ID",
+        "Lifecycle Stage",
+    ]
+    assert detect(old_contacts, FORMATS).name == "hubspot_contacts"
+    assert detect(["Deal ID", "Deal Name", "Deal Stage", "Amount"], FORMATS).name == "hubspot_deals"
     # Data Loader writes upper-case headers: matched case-insensitively
     assert detect([h.upper() for h in lead_header], FORMATS).name == "salesforce_lead"
     assert detect(["foo", "bar"], FORMATS) is None

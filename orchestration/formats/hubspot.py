@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from orchestration.formats import Format
 
-RECORD_ID = "@{Record ID|hs_object_id}"
+
+# `Record ID` (= hs_object_id); exports made before it was renamed say `Contact ID` etc.
+def record_id(old_label: str) -> str:
+    return f"Record ID|hs_object_id|{old_label}"
+
 
 LEAD_STATUS = {
     "new": "new",
@@ -69,9 +73,9 @@ CONTACTS = Format(
     name="hubspot_contacts",
     table="crm_leads",
     description="HubSpot contacts export (hubspot-crm-exports-*.csv, labels or internal names).",
-    signature=(RECORD_ID[2:-1], "Email|email", "Create Date|createdate"),
+    signature=(record_id("Contact ID"), "Email|email", "Create Date|createdate"),
     columns={
-        "lead_id": RECORD_ID,
+        "lead_id": f"@{{{record_id('Contact ID')}}}",
         "email": "@{Email|email}",
         "first_name": "@{First Name|firstname}",
         "last_name": "@{Last Name|lastname}",
@@ -85,7 +89,7 @@ CONTACTS = Format(
         "lead_source": "@{Original Source|hs_analytics_source}",
         "owner_id": "@{Contact owner|hubspot_owner_id}",
         "status": "@{Lead Status|hs_lead_status}",
-        "account_id": "split_part(@{Primary Associated Company ID|Associated Company IDs|associatedcompanyid}, ';', 1)",
+        "account_id": "split_part(@{Primary Associated Company ID|Associated Company ID|Associated Company IDs|associatedcompanyid}, ';', 1)",
         "do_not_contact": "@{Unsubscribed from all email|hs_email_optout}",
         "created_at": "@{Create Date|createdate}",
         "updated_at": "@{Last Modified Date|lastmodifieddate}",
@@ -98,9 +102,9 @@ COMPANIES = Format(
     name="hubspot_companies",
     table="crm_accounts",
     description="HubSpot companies export.",
-    signature=(RECORD_ID[2:-1], "Company name|name", "Create Date|createdate"),
+    signature=(record_id("Company ID"), "Company name|name", "Create Date|createdate"),
     columns={
-        "account_id": RECORD_ID,
+        "account_id": f"@{{{record_id('Company ID')}}}",
         "name": "@{Company name|name}",
         "domain": "@{Company Domain Name|domain}",
         "industry": "@{Industry|industry}",
@@ -117,9 +121,9 @@ DEALS = Format(
     name="hubspot_deals",
     table="crm_opportunities",
     description="HubSpot deals export (default pipeline stages mapped; custom stage ids kept).",
-    signature=(RECORD_ID[2:-1], "Deal Name|dealname", "Deal Stage|dealstage"),
+    signature=(record_id("Deal ID"), "Deal Name|dealname", "Deal Stage|dealstage"),
     columns={
-        "opportunity_id": RECORD_ID,
+        "opportunity_id": f"@{{{record_id('Deal ID')}}}",
         "account_id": "split_part(@{Associated Company IDs|associatedcompanyid}, ';', 1)",
         "lead_id": "split_part(@{Associated Contact IDs|associatedcontactid}, ';', 1)",
         "name": "@{Deal Name|dealname}",
