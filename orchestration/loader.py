@@ -286,7 +286,11 @@ def _csv_header(landing: LandingFile) -> tuple[list[str], str]:
             f"{landing.name}: is a binary file, not a text export (expected a CSV with a header row)"
         )
     start = start.removeprefix(codecs.BOM_UTF8)
-    text = start.decode("utf-8", errors="replace")
+    try:
+        # incremental: a character cut at the 64 KiB boundary is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+    except UnicodeDecodeError:
+        text = start.decode("cp1252", errors="cp1252_as_latin1")  # a Windows-1252 export
     # the delimiter that splits the header into the most columns; none at all -> one column
     best_header, best_delimiter = [], ","
     for delimiter in DELIMITERS:
