@@ -424,7 +424,7 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
         ) from None
     if landing.reader != "csv":
         connection.execute(
-            "create or replace temp table staged_reject_errors (line bigint, csv_line varchar, "
+            "create or replace temp table staged_reject_errors (line bigint, column_idx bigint, csv_line varchar, "
             "error_type varchar, error_message varchar)"
         )
 
@@ -467,12 +467,15 @@ def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
         [table.name, landing.name],
     )
     # DuckDB's CSV reader reports structural problems (wrong column count, bad quoting,
-    # invalid UTF-8) per line and column: one rejected row per line, all its problems listed.
+    # invalid UTF-8) per line and column (a short line once per missing column): one rejected
+    # row per line, each kind of problem once, with its first message.
     connection.execute(
         f"insert into raw.rejected_rows "
         f"select ?, ?, null, line, any_value(csv_line), "
-        f"string_agg(distinct error_type || ': ' || error_message, '; '), {LOADED_AT} "
-        f"from staged_reject_errors group by line",
+        f"string_agg(error_type || ': ' || first_message, '; ' order by error_type), {LOADED_AT} "
+        f"from (select line, error_type, any_value(csv_line) as csv_line, "
+        f"arg_min(error_message, column_idx) as first_message "
+        f"from staged_reject_errors group by line, error_type) group by line",
         [table.name, landing.name],
     )
     rows_read, rows_loaded, rows_unmapped = connection.execute(
