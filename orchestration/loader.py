@@ -424,8 +424,8 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
         ) from None
     if landing.reader != "csv":
         connection.execute(
-            "create or replace temp table staged_reject_errors (line bigint, column_idx bigint, csv_line varchar, "
-            "error_type varchar, error_message varchar)"
+            "create or replace temp table staged_reject_errors (line bigint, column_idx bigint, "
+            "csv_line varchar, error_type varchar, error_message varchar)"
         )
 
 
