@@ -84,6 +84,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "updated_at": TIMESTAMP,
             # `lead` or `contact` (Salesforce keeps them apart); optional, added for identity
             "record_type": TEXT,
+            # the CRM's own lifecycle stage (HubSpot internal value, e.g. marketingqualifiedlead);
+            # kept for reference: the pipeline derives stages from scores
+            "lifecycle_stage": TEXT,
         },
         required=("lead_id", "created_at"),
     ),

@@ -120,6 +120,11 @@ def test_salesforce_and_hubspot_people_map_onto_crm_leads(connection, landing):
         dt.datetime(2026, 11, 18, 9, 37),
     )
     assert leads["52"][4:7] == ("nurture", None, "Direct")  # BAD_TIMING, DIRECT_TRAFFIC
+    # lifecycle stages: labels and internal values both become internal values
+    assert rows(
+        connection,
+        "select lead_id, lifecycle_stage from raw.crm_leads where lead_id in ('51', '52') order by 1",
+    ) == [("51", "marketingqualifiedlead"), ("52", "lead")]
     names = rows(
         connection, "select first_name, last_name, title from raw.crm_leads where lead_id = '51'"
     )

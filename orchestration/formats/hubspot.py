@@ -28,6 +28,21 @@ LEAD_STATUS = {
     "unqualified": "unqualified",
 }
 
+# Default lifecycle stages, label -> internal value. Portals may add custom stages whose
+# internal value is a numeric id: kept as exported and counted as unmapped.
+LIFECYCLE_STAGE = {
+    "subscriber": "subscriber",
+    "lead": "lead",
+    "marketing qualified lead": "marketingqualifiedlead",
+    "marketingqualifiedlead": "marketingqualifiedlead",
+    "sales qualified lead": "salesqualifiedlead",
+    "salesqualifiedlead": "salesqualifiedlead",
+    "opportunity": "opportunity",
+    "customer": "customer",
+    "evangelist": "evangelist",
+    "other": "other",
+}
+
 ANALYTICS_SOURCE = {
     "organic search": "Organic Search",
     "organic_search": "Organic Search",
@@ -89,13 +104,18 @@ CONTACTS = Format(
         "lead_source": "@{Original Source|hs_analytics_source}",
         "owner_id": "@{Contact owner|hubspot_owner_id}",
         "status": "@{Lead Status|hs_lead_status}",
+        "lifecycle_stage": "@{Lifecycle Stage|lifecyclestage}",
         "account_id": "split_part(@{Primary Associated Company ID|Associated Company ID|Associated Company IDs|associatedcompanyid}, ';', 1)",
         "do_not_contact": "@{Unsubscribed from all email|hs_email_optout}",
         "created_at": "@{Create Date|createdate}",
         "updated_at": "@{Last Modified Date|lastmodifieddate}",
         "record_type": "'contact'",
     },
-    values={"status": LEAD_STATUS, "lead_source": ANALYTICS_SOURCE},
+    values={
+        "status": LEAD_STATUS,
+        "lead_source": ANALYTICS_SOURCE,
+        "lifecycle_stage": LIFECYCLE_STAGE,
+    },
 )
 
 COMPANIES = Format(

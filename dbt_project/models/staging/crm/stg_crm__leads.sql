@@ -28,6 +28,7 @@ normalised as (
         annual_revenue,
         do_not_contact,
         nullif(lower(trim(record_type)), '') as record_type,
+        nullif(lower(trim(lifecycle_stage)), '') as crm_lifecycle_stage,
         created_at,
         coalesce(updated_at, created_at) as updated_at,
         -- the surviving record first, then the others in creation order
@@ -44,7 +45,8 @@ merged as (
         person_id as lead_id,
         {%- for column in ['email', 'first_name', 'last_name', 'title', 'company', 'company_domain',
                            'industry', 'country', 'lead_source', 'owner_id', 'account_id',
-                           'crm_status', 'employees', 'annual_revenue', 'record_type'] %}
+                           'crm_status', 'employees', 'annual_revenue', 'record_type',
+                           'crm_lifecycle_stage'] %}
         arg_min({{ column }}, merge_order) filter (where {{ column }} is not null) as {{ column }},
         {%- endfor %}
         coalesce(bool_or(do_not_contact), false) as is_do_not_contact,
