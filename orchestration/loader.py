@@ -67,8 +67,14 @@ create table if not exists raw.rejected_rows (
 )
 """
 
-READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-READERS[".parquet"] = "parquet"
+# Landing files by extension (other files, such as a README.txt, are left alone).
+READERS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
 DELIMITERS = (",", ";", "\t")
 LOADED_AT = "cast(now() at time zone 'UTC' as timestamp)"
 

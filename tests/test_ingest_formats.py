@@ -306,6 +306,9 @@ def test_unreadable_files_fail_with_the_columns_found_and_the_format_expected(co
     (landing / "notes.csv").write_text("Note,Body\nhello,world\n")
     (landing / "export.csv").write_bytes(b"PK\x03\x04\x00\x00binary\x00zip")
     (landing / "Lead_empty.csv").write_bytes(b"")
+    (landing / "README.txt").write_text("not an export: left alone\n")
+    (landing / "archive").mkdir()  # not named after a format: left alone
+    shutil.copy(EXPORTS / "Lead.csv", landing / "archive" / "Lead.csv")
     (landing / "crm_accounts_pipes.csv").write_text(
         "account_id|name|created_at\nA1|Acme|2026-11-01T00:00:00Z\n"
     )
