@@ -2,7 +2,9 @@
 
 A landing file belongs to the table whose name starts its file name
 (`crm_leads.csv`, `crm_leads_2026-11-20.csv` -> raw.crm_leads). Column order in a file does
-not matter; extra columns are ignored; every listed column must be present in the header.
+not matter; extra columns are ignored; the required columns must be in the header, and a
+missing optional column loads as NULL. Other export layouts map onto these same tables
+(orchestration/formats).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ class RawTable:
     description: str
     columns: dict[str, str]
     required: tuple[str, ...]
+    # a row whose key cell is empty gets a stable hash of its other columns as key (events);
+    # otherwise such a row is rejected
+    hash_missing_key: bool = False
 
     @property
     def key_column(self) -> str:
@@ -77,6 +82,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "do_not_contact": BOOLEAN,
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
+            # `lead` or `contact` (Salesforce keeps them apart); optional, added for identity
+            "record_type": TEXT,
+            # the CRM's own lifecycle stage (HubSpot internal value, e.g. marketingqualifiedlead);
+            # kept for reference: the pipeline derives stages from scores
+            "lifecycle_stage": TEXT,
         },
         required=("lead_id", "created_at"),
     ),
@@ -131,6 +141,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "detail": TEXT,
         },
         required=("activity_id", "activity_type", "occurred_at"),
+        hash_missing_key=True,
     ),
 )
 

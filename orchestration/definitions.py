@@ -15,6 +15,7 @@ from orchestration.assets.dbt import lead_scoring_dbt_assets
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.outbound import outbound_assets
 from orchestration.assets.rules import rules_tables
+from orchestration.landing_sensor import landing_sensor
 from orchestration.project import lead_scoring_dbt
 from orchestration.resources import Crm, Folders, Mailer, Warehouse
 from orchestration.run_date import AS_OF_TAG, default_as_of
@@ -52,6 +53,7 @@ defs = dg.Definitions(
     assets=[*ingest_assets, rules_tables, lead_scoring_dbt_assets, *outbound_assets],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
+    sensors=[landing_sensor],
     executor=dg.in_process_executor,
     resources={
         "warehouse": Warehouse(path=str(settings.warehouse_path)),

@@ -1,22 +1,40 @@
 """Load landing files into the append-only raw tables, once each, keeping bad rows.
 
-Every file is loaded in one transaction together with its ledger row, so a file is either
-loaded completely (good rows in raw.<table>, bad rows in raw.rejected_rows) or not at all.
-The ledger's key is the file's content hash: the same content never loads twice, whatever
-its name, and a run that crashes half-way simply loads the file again next time.
-All parsing and casting happens inside DuckDB, streaming, never row by row in Python.
+Every landing file is read by DuckDB (CSV, JSON Lines or Parquet), mapped onto its raw table
+by its export format (orchestration/formats: data, one per layout) and loaded in one
+transaction together with its ledger row, so a file is either loaded completely (good rows in
+raw.<table>, bad rows in raw.rejected_rows) or not at all. The ledger's key is the file's
+content hash: the same content never loads twice, whatever its name, and a run that crashes
+half-way simply loads the file again next time. All parsing, mapping and casting happens inside
+DuckDB, streaming, never row by row in Python; Python only reads the header, hashes the bytes
+and, for Windows-1252 files, re-encodes them chunk by chunk (DuckDB reads UTF-8 and Latin-1
+only, and its encodings extension is not installable offline).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
+import io
 import re
+import tempfile
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from orchestration.canonical import RAW_TABLES, TIMESTAMP, RawTable
+from orchestration.formats import (
+    FORMATS,
+    FORMATS_BY_NAME,
+    PLACEHOLDER,
+    Format,
+    alternatives,
+    detect,
+    resolve,
+)
 
 LEDGER_DDL = """
 create table if not exists raw.load_ledger (
@@ -34,6 +52,8 @@ create table if not exists raw.load_ledger (
     primary key (table_name, sha256)
 )
 """
+# Columns added after the first release: older warehouses get them on the next load.
+LEDGER_ADDED_COLUMNS = {"encoding": "varchar", "rows_unmapped": "bigint"}
 
 REJECTS_DDL = """
 create table if not exists raw.rejected_rows (
@@ -47,9 +67,37 @@ create table if not exists raw.rejected_rows (
 )
 """
 
+# Landing files by extension (other files, such as a README.txt, are left alone).
+READERS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
+DELIMITERS = (",", ";", "\t")
+LOADED_AT = "cast(now() at time zone 'UTC' as timestamp)"
+
+# Windows-1252 leaves five bytes undefined; read those as Latin-1 rather than fail the file.
+codecs.register_error(
+    "cp1252_as_latin1", lambda e: (e.object[e.start : e.end].decode("latin-1"), e.end)
+)
+
 
 class LandingFileError(ValueError):
     """A landing file that cannot be read at all; it stays in the folder to be retried."""
+
+
+@dataclass
+class FileLoad:
+    """What happened to one file in one run (asset metadata and the reject-rate check)."""
+
+    file: str
+    file_format: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_unmapped: int
 
 
 @dataclass
@@ -59,7 +107,29 @@ class LoadReport:
     files_skipped: list[str] = field(default_factory=list)
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_unmapped: int = 0
     errors: list[str] = field(default_factory=list)
+    loads: list[FileLoad] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedLoad:
+    """Everything known about a file before its rows are read."""
+
+    table: RawTable
+    fmt: Format
+    digest: str
+    encoding: str  # utf-8, windows-1252 (re-encoded first) or binary (JSON Lines, Parquet)
+    delimiter: str
+    source_time_zone: str
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    name: str  # as recorded in the ledger: relative to the landing folder
+    reader: str
+    declared: Format | None  # by its folder or, for canonical files, its name
 
 
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
@@ -67,6 +137,8 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("create schema if not exists raw")
     connection.execute(LEDGER_DDL)
     connection.execute(REJECTS_DDL)
+    for name, kind in LEDGER_ADDED_COLUMNS.items():
+        connection.execute(f"alter table raw.load_ledger add column if not exists {name} {kind}")
     for table in RAW_TABLES:
         columns = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
         connection.execute(
@@ -74,145 +146,347 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
             "_source_file varchar not null, _source_row bigint not null, "
             "_loaded_at timestamp not null)"
         )
+        # optional columns added to the canonical layout later
+        for name, kind in table.columns.items():
+            connection.execute(
+                f"alter table raw.{table.name} add column if not exists {name} {kind}"
+            )
 
 
 def landing_files(landing_dir: Path, table: RawTable) -> list[Path]:
-    """Files for `table`: its name, optionally followed by `_`, `-` or `.` and more, then .csv."""
-    pattern = re.compile(rf"^{re.escape(table.name)}([._-].*)?\.csv$", re.IGNORECASE)
+    """Canonical files of `table` by name: its name, then `_`, `-` or `.` and more, a known extension."""
+    pattern = re.compile(rf"^{re.escape(table.name)}([._-].*)?\.(csv|jsonl|ndjson|parquet)$", re.I)
     if not landing_dir.is_dir():
         return []
     return sorted(p for p in landing_dir.iterdir() if p.is_file() and pattern.match(p.name))
 
 
+def discover(landing_dir: Path) -> list[LandingFile]:
+    """Every landing file: those in the folder itself (format from the name or the header) and
+    those in a sub-folder named after a format (declared: `landing/salesforce_lead/Lead.csv`)."""
+    if not landing_dir.is_dir():
+        return []
+    by_name = {path: table for table in RAW_TABLES for path in landing_files(landing_dir, table)}
+    found = []
+    for path in sorted(landing_dir.iterdir()):
+        if path.is_file() and path.suffix.lower() in READERS:
+            table = by_name.get(path)
+            declared = FORMATS_BY_NAME[f"canonical_{table.name}"] if table else None
+            found.append(LandingFile(path, path.name, READERS[path.suffix.lower()], declared))
+        elif path.is_dir() and path.name in FORMATS_BY_NAME:
+            for inner in sorted(path.iterdir()):
+                if inner.is_file() and inner.suffix.lower() in READERS:
+                    name = f"{path.name}/{inner.name}"
+                    reader = READERS[inner.suffix.lower()]
+                    found.append(LandingFile(inner, name, reader, FORMATS_BY_NAME[path.name]))
+    return found
+
+
 def load_table(
-    connection: duckdb.DuckDBPyConnection, table: RawTable, landing_dir: Path
+    connection: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    landing_dir: Path,
+    source_time_zone: str = "UTC",
 ) -> LoadReport:
-    """Load every landing file of `table` not loaded before; report what happened per file."""
+    """Load every landing file of `table` not loaded before; report what happened per file.
+
+    Naive timestamps (no offset) are taken in `source_time_zone`; everything is stored in UTC.
+    """
+    zoneinfo.ZoneInfo(source_time_zone)  # a wrong name fails here, not half-way through a file
     ensure_raw_schema(connection)
     report = LoadReport(table.name)
-    for path in landing_files(landing_dir, table):
-        digest = file_sha256(path)
-        already = connection.execute(
-            "select count(*) from raw.load_ledger where table_name = ? and sha256 = ?",
-            [table.name, digest],
-        ).fetchone()[0]
-        if already:
-            report.files_skipped.append(path.name)
+    for landing in discover(landing_dir):
+        try:
+            fmt, header, dialect = _identify(connection, landing)
+        except LandingFileError as exc:
+            if _best_guess_table(landing) == table.name:
+                report.errors.append(str(exc))
+            continue
+        if (fmt.table if fmt else _best_guess_table(landing, header)) != table.name:
             continue
         try:
-            loaded, rejected = _load_file(connection, table, path, digest)
+            if fmt is None:
+                raise LandingFileError(_unknown_header_message(landing, header))
+            digest, encoding = _scan(landing)
+            if _already_loaded(connection, table, digest):
+                report.files_skipped.append(landing.name)
+                continue
+            plan = PlannedLoad(table, fmt, digest, encoding, dialect, source_time_zone)
+            load = _load_file(connection, landing, plan)
         except LandingFileError as exc:
             report.errors.append(str(exc))
             continue
-        report.files_loaded.append(path.name)
-        report.rows_loaded += loaded
-        report.rows_rejected += rejected
+        report.files_loaded.append(landing.name)
+        report.loads.append(load)
+        report.rows_loaded += load.rows_loaded
+        report.rows_rejected += load.rows_rejected
+        report.rows_unmapped += load.rows_unmapped
     return report
 
 
-def file_sha256(path: Path) -> str:
+def _already_loaded(connection, table: RawTable, digest: str) -> bool:
+    return bool(
+        connection.execute(
+            "select count(*) from raw.load_ledger where table_name = ? and sha256 = ?",
+            [table.name, digest],
+        ).fetchone()[0]
+    )
+
+
+# --- identifying a file: reader, encoding, delimiter, header, format ---------------------------
+
+INVALID_UTF8 = re.compile("[\udc80-\udcff]")
+VALID_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def _scan_bytes(path: Path) -> tuple[str, bool, bool]:
+    """One streaming pass: the content hash, and whether the bytes hold invalid UTF-8 and valid
+    multi-byte UTF-8. Invalid bytes and no valid UTF-8 at all mean a single-byte export
+    (Windows-1252 / Latin-1); a mix means a UTF-8 file with some broken rows."""
     digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    has_invalid = has_valid = False
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+            if (has_invalid and has_valid) or (chunk.isascii() and not decoder.getstate()[0]):
+                continue
+            text = decoder.decode(chunk)
+            has_invalid = has_invalid or bool(INVALID_UTF8.search(text))
+            has_valid = has_valid or bool(VALID_NON_ASCII.search(text))
+    return digest.hexdigest(), has_invalid, has_valid
 
 
-def _load_file(
-    connection: duckdb.DuckDBPyConnection, table: RawTable, path: Path, digest: str
-) -> tuple[int, int]:
-    if path.stat().st_size == 0:
-        raise LandingFileError(f"{path}: the file is empty (expected a header and rows)")
-    connection.execute("begin transaction")
+def _scan(landing: LandingFile) -> tuple[str, str]:
+    digest, has_invalid, has_valid = _scan_bytes(landing.path)
+    if landing.reader != "csv":
+        return digest, "binary"
+    return digest, "windows-1252" if has_invalid and not has_valid else "utf-8"
+
+
+def _identify(connection, landing: LandingFile) -> tuple[Format | None, list[str], str]:
+    """The file's format (None when its header matches none), its header and its delimiter."""
+    if landing.path.stat().st_size == 0:
+        raise LandingFileError(f"{landing.name}: the file is empty (expected a header and rows)")
+    if landing.reader != "csv":
+        header = _describe(connection, landing)
+        delimiter = ""
+    else:
+        header, delimiter = _csv_header(landing)
+    candidates = (
+        [landing.declared]
+        if landing.declared
+        else [f for f in FORMATS if landing.reader in f.readers]
+    )
+    fmt = detect(header, candidates)
+    if landing.declared and fmt is None:
+        raise LandingFileError(_missing_columns_message(landing, landing.declared, header))
+    return fmt, header, delimiter
+
+
+def _csv_header(landing: LandingFile) -> tuple[list[str], str]:
+    with landing.path.open("rb") as handle:
+        start = handle.read(1 << 16)
+    if b"\x00" in start:
+        raise LandingFileError(
+            f"{landing.name}: is a binary file, not a text export (expected a CSV with a header row)"
+        )
+    start = start.removeprefix(codecs.BOM_UTF8)
     try:
-        _stage(connection, table, path)
-        counts = _append(connection, table, path, digest)
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-    finally:
-        connection.execute("drop table if exists temp.staged_file")
-    return counts
+        # incremental: a character cut at the 64 KiB boundary is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+    except UnicodeDecodeError:
+        text = start.decode("cp1252", errors="cp1252_as_latin1")  # a Windows-1252 export
+    # the delimiter that splits the header into the most columns; none at all -> one column
+    best_header, best_delimiter = [], ","
+    for delimiter in DELIMITERS:
+        rows = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"')
+        header = next(rows, [])
+        if len(header) > len(best_header):
+            best_header, best_delimiter = header, delimiter
+    return [column.strip() for column in best_header], best_delimiter
 
 
-def _stage(connection: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> None:
-    """Read the file as text columns into a temporary table; structural errors go to rejects."""
+def _describe(connection, landing: LandingFile) -> list[str]:
     try:
+        rows = connection.execute(
+            f"describe select * from {_reader_sql(landing)}", [str(landing.path)]
+        )
+        return [row[0] for row in rows.fetchall()]
+    except duckdb.Error as exc:
+        raise LandingFileError(
+            f"{landing.name}: cannot be read as {landing.reader}: {exc}"
+        ) from None
+
+
+def _reader_sql(landing: LandingFile) -> str:
+    if landing.reader == "jsonl":
+        return "read_json(?, format = 'newline_delimited')"
+    return "read_parquet(?)"
+
+
+def _best_guess_table(landing: LandingFile, header: list[str] | None = None) -> str:
+    """Which ingest asset reports a file that cannot be loaded: its declared table, else the
+    table of the format sharing most of its columns, else raw.crm_leads (the main export)."""
+    if landing.declared:
+        return landing.declared.table
+    keys = {column.lower() for column in header or []}
+    overlap = {fmt.table: 0 for fmt in FORMATS}
+    for fmt in FORMATS:
+        shared = sum(name.lower() in keys for name in fmt.referenced_columns())
+        overlap[fmt.table] = max(overlap[fmt.table], shared)
+    table, shared = max(overlap.items(), key=lambda item: item[1])
+    return table if shared else "crm_leads"
+
+
+def _unknown_header_message(landing: LandingFile, header: list[str]) -> str:
+    expected = "; ".join(
+        f"{fmt.name} ({', '.join(fmt.signature)})"
+        for fmt in FORMATS
+        if landing.reader in fmt.readers
+    )
+    return (
+        f"{landing.name}: the header matches no known export format; "
+        f"found columns: {', '.join(header) or '(none)'}; expected one of: {expected}"
+    )
+
+
+def _missing_columns_message(landing: LandingFile, fmt: Format, header: list[str]) -> str:
+    missing = [group for group in fmt.signature if not resolve(alternatives(group), header)]
+    return (
+        f"{landing.name}: missing required column(s) {', '.join(missing)} for {fmt.name} "
+        f"(raw.{fmt.table}); found columns: {', '.join(header) or '(none)'}; "
+        f"expected a header with: {', '.join(fmt.signature)} "
+        f"(optional: {', '.join(c for c in fmt.columns if c not in fmt.signature)})"
+    )
+
+
+# --- loading one file --------------------------------------------------------------------------
+
+
+def _load_file(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
+    with tempfile.TemporaryDirectory(prefix="lead_scoring_load_") as scratch:
+        readable = landing.path
+        if plan.encoding == "windows-1252":
+            readable = Path(scratch) / "utf8.csv"
+            _transcode_cp1252(landing.path, readable)
+        connection.execute("begin transaction")
+        try:
+            _stage(connection, landing, readable, plan.delimiter)
+            load = _append(connection, landing, plan)
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+        finally:
+            for temp in (
+                "staged_file",
+                "mapped_file",
+                "checked_file",
+                "staged_reject_errors",
+                "staged_reject_scans",
+            ):
+                connection.execute(f"drop table if exists temp.{temp}")
+    return load
+
+
+def _transcode_cp1252(source: Path, target: Path) -> None:
+    """Re-encode a Windows-1252 export as UTF-8, a megabyte at a time (single-byte encoding:
+    a chunk boundary never splits a character)."""
+    with source.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            dst.write(chunk.decode("cp1252", errors="cp1252_as_latin1"))
+
+
+def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> None:
+    """Read the file as text columns into a temporary table; structural CSV errors go to rejects."""
+    if landing.reader == "csv":
+        source = (
+            "read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
+            "store_rejects = true, rejects_table = 'staged_reject_errors', "
+            "rejects_scan = 'staged_reject_scans')"
+        )
+        params = [str(readable), delimiter]
+    else:
+        source, params = _reader_sql(landing), [str(readable)]
+    try:
+        # every column as text; a JSON value of mixed types (a string here, a number there) is
+        # unquoted rather than kept as JSON text
+        described = connection.execute(f"describe select * from {source}", params).fetchall()
+        texts = ", ".join(
+            f"json_extract_string({_quote(name)}, '$') as {_quote(name)}"
+            if kind == "JSON"
+            else f"cast({_quote(name)} as varchar) as {_quote(name)}"
+            for name, kind, *_ in described
+        )
         connection.execute(
-            """
-            create or replace temp table staged_file as
-            select row_number() over () as _source_row, *
-            from read_csv(
-                ?, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"',
-                store_rejects = true, rejects_table = 'staged_reject_errors',
-                rejects_scan = 'staged_reject_scans'
-            )
-            """,
-            [str(path)],
+            "create or replace temp table staged_file as "
+            f"select row_number() over () as _source_row, {texts} from {source}",
+            params,
         )
     except duckdb.Error as exc:
         raise LandingFileError(
-            f"{path}: cannot be read as a CSV file for raw.{table.name}: {exc}"
+            f"{landing.name}: cannot be read as {landing.reader}: {exc}"
         ) from None
-    found = [row[0] for row in connection.execute("describe staged_file").fetchall()][1:]
-    missing = [c for c in table.columns if c not in found]
-    if missing:
-        raise LandingFileError(
-            f"{path}: missing column(s) {', '.join(missing)} for raw.{table.name}; "
-            f"found columns: {', '.join(found) or '(none)'}; "
-            f"expected a comma-separated header with: {', '.join(table.columns)}"
+    if landing.reader != "csv":
+        connection.execute(
+            "create or replace temp table staged_reject_errors (line bigint, column_idx bigint, "
+            "csv_line varchar, error_type varchar, error_message varchar)"
         )
 
 
-def _append(
-    connection: duckdb.DuckDBPyConnection, table: RawTable, path: Path, digest: str
-) -> tuple[int, int]:
-    casts = {name: _cast(name, kind) for name, kind in table.columns.items()}
+def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
+    table, fmt = plan.table, plan.fmt
+    header = [row[0] for row in connection.execute("describe staged_file").fetchall()][1:]
+    _check_required_columns(table, fmt, landing, header)
+    _map(connection, table, fmt, header)
+    casts = {name: _cast(name, kind, plan.source_time_zone) for name, kind in table.columns.items()}
     problems = []
     for name, kind in table.columns.items():
-        text = f"nullif(trim({_quote(name)}), '')"
+        text = _quote(name)
         if name in table.required:
             problems.append(f"case when {text} is null then '{name}: required value missing' end")
         if kind != "VARCHAR":
             problems.append(
                 f"case when {text} is not null and {casts[name]} is null then "
-                f"'{name}: expected {_describe(kind)}, got \"' || {text} || '\"' end"
+                f"'{name}: expected {_describe_kind(kind)}, got \"' || {text} || '\"' end"
             )
     reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
     connection.execute(
-        f"create or replace temp table staged_checked as select *, {reason} as _reason from staged_file"
+        f"create or replace temp table checked_file as select *, {reason} as _reason from mapped_file"
     )
 
     column_list = ", ".join(table.columns)
     cast_list = ", ".join(f"{casts[name]} as {name}" for name in table.columns)
-    loaded_at = "cast(now() at time zone 'UTC' as timestamp)"
-    file_name = path.name
     connection.execute(
         f"insert into raw.{table.name} ({column_list}, _source_file, _source_row, _loaded_at) "
-        f"select {cast_list}, ?, _source_row, {loaded_at} from staged_checked where _reason is null",
-        [file_name],
+        f"select {cast_list}, ?, _source_row, {LOADED_AT} from checked_file where _reason is null",
+        [landing.name],
     )
-    record = (
-        "concat_ws(',', " + ", ".join(f"coalesce({_quote(c)}, '')" for c in table.columns) + ")"
-    )
+    # the rejected row as the file had it (all its columns), so it can be fixed and re-sent
+    record = "concat_ws(',', " + ", ".join(f"coalesce(s.{_quote(c)}, '')" for c in header) + ")"
     connection.execute(
         f"insert into raw.rejected_rows "
-        f"select ?, ?, _source_row, null, {record}, _reason, {loaded_at} "
-        f"from staged_checked where _reason is not null",
-        [table.name, file_name],
+        f"select ?, ?, m._source_row, null, {record}, m._reason, {LOADED_AT} "
+        f"from checked_file as m join staged_file as s using (_source_row) "
+        f"where m._reason is not null",
+        [table.name, landing.name],
     )
     # DuckDB's CSV reader reports structural problems (wrong column count, bad quoting,
-    # invalid UTF-8) per line and column: one rejected row per line, all its problems listed.
+    # invalid UTF-8) per line and column (a short line once per missing column): one rejected
+    # row per line, each kind of problem once, with its first message.
     connection.execute(
         f"insert into raw.rejected_rows "
         f"select ?, ?, null, line, any_value(csv_line), "
-        f"string_agg(distinct error_type || ': ' || error_message, '; '), {loaded_at} "
-        f"from staged_reject_errors group by line",
-        [table.name, file_name],
+        f"string_agg(error_type || ': ' || first_message, '; ' order by error_type), {LOADED_AT} "
+        f"from (select line, error_type, any_value(csv_line) as csv_line, "
+        f"arg_min(error_message, column_idx) as first_message "
+        f"from staged_reject_errors group by line, error_type) group by line",
+        [table.name, landing.name],
     )
-    rows_read, rows_loaded = connection.execute(
-        "select count(*), count(*) filter (where _reason is null) from staged_checked"
+    rows_read, rows_loaded, rows_unmapped = connection.execute(
+        "select count(*), count(*) filter (where _reason is null), "
+        "count(*) filter (where _unmapped) from checked_file"
     ).fetchone()
     structural = connection.execute(
         "select count(distinct line) from staged_reject_errors"
@@ -220,45 +494,134 @@ def _append(
     rows_rejected = rows_read - rows_loaded + structural
     earlier = connection.execute(
         "select count(*) from raw.load_ledger where table_name = ? and file_name = ?",
-        [table.name, file_name],
+        [table.name, landing.name],
     ).fetchone()[0]
     connection.execute(
-        f"insert into raw.load_ledger values (?, ?, ?, ?, ?, 'canonical_csv', ?, ?, ?, ?, {loaded_at})",
+        "insert into raw.load_ledger (table_name, file_name, file_path, file_size, sha256, "
+        "file_format, encoding, rows_read, rows_loaded, rows_rejected, rows_unmapped, status, "
+        f"loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {LOADED_AT})",
         [
             table.name,
-            file_name,
-            str(path),
-            path.stat().st_size,
-            digest,
+            landing.name,
+            str(landing.path),
+            landing.path.stat().st_size,
+            plan.digest,
+            f"{fmt.name}_{landing.reader}",
+            plan.encoding,
             rows_read + structural,
             rows_loaded,
             rows_rejected,
+            rows_unmapped,
             # a file name seen before with other content: a corrected re-export, appended as
             # new versions (staging keeps the latest version of every record)
             "loaded_changed_file" if earlier else "loaded",
         ],
     )
-    connection.execute("drop table if exists temp.staged_checked")
-    return rows_loaded, rows_rejected
+    return FileLoad(
+        landing.name, fmt.name, rows_read + structural, rows_loaded, rows_rejected, rows_unmapped
+    )
 
 
-def _cast(name: str, kind: str) -> str:
-    text = f"nullif(trim({_quote(name)}), '')"
+def _check_required_columns(table: RawTable, fmt: Format, landing: LandingFile, header: list[str]):
+    """A required canonical column must come from some column of the file."""
+    missing = [
+        column
+        for column in table.required
+        if not any(resolve(group, header) for group in fmt.source_columns(column))
+    ]
+    if missing:
+        raise LandingFileError(
+            _missing_columns_message(landing, fmt, header)
+            + f" (no source for {', '.join(missing)})"
+        )
+
+
+def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
+    """staged_file (the file's own columns, as text) -> mapped_file (canonical columns, as text)."""
+    nulls = ", ".join(_literal(v.lower()) for v in fmt.null_values)
+
+    def source(match: re.Match) -> str:
+        column = resolve(alternatives(match.group(1)), header)
+        if column is None:
+            return "cast(null as varchar)"
+        text = f"nullif(trim({_quote(column)}), '')"
+        return (
+            f"(case when lower({text}) in ({nulls}) then null else {text} end)" if nulls else text
+        )
+
+    expressions = {
+        column: PLACEHOLDER.sub(source, fmt.columns.get(column, "null")) for column in table.columns
+    }
+    selected, unmapped = [], []
+    for column, expression in expressions.items():
+        values = fmt.values.get(column)
+        if values:
+            prefix = _literal(fmt.unmapped_prefix.get(column, ""))
+            cases = " ".join(
+                f"when {_literal(k.lower())} then {_literal(v)}" for k, v in values.items()
+            )
+            expression_text = f"cast(({expression}) as varchar)"
+            mapped = f"case lower({expression_text}) {cases} else {prefix} || {expression_text} end"
+            keys = ", ".join(_literal(k.lower()) for k in values)
+            unmapped.append(
+                f"({expression_text} is not null and lower({expression_text}) not in ({keys}))"
+            )
+            expression = mapped
+        selected.append(f"cast(({expression}) as varchar) as {_quote(column)}")
+    flag = " or ".join(unmapped) or "false"
+    mapped = (
+        f"select _source_row, {', '.join(selected)}, coalesce({flag}, false) as _unmapped "
+        "from staged_file"
+    )
+    if table.hash_missing_key:
+        # an event exported without an id gets a stable one from what it says, so the same
+        # event exported twice is still recognised as one
+        key = _quote(table.key_column)
+        others = [c for c in table.columns if c != table.key_column]
+        content = ", ".join(f"coalesce({_quote(c)}, '')" for c in others)
+        mapped = (
+            f"select * replace (coalesce({key}, 'sha256:' || sha256(concat_ws('|', {content}))) "
+            f"as {key}) from ({mapped})"
+        )
+    connection.execute(f"create or replace temp table mapped_file as {mapped}")
+
+
+def _cast(name: str, kind: str, source_time_zone: str) -> str:
+    text = _quote(name)
     if kind == "VARCHAR":
         return text
     if kind == TIMESTAMP:
-        # ISO-8601 with an offset (or Z) is converted to UTC; a naive time is taken as UTC.
-        return f"timezone('UTC', try_cast({text} as timestamptz))"
+        return _timestamp(text, source_time_zone)
     return f"try_cast({text} as {kind})"
 
 
-def _describe(kind: str) -> str:
+def _timestamp(text: str, source_time_zone: str) -> str:
+    """Text -> naive UTC timestamp. Accepted: ISO-8601 with `Z` or an offset (`+02:00`, `+0200`,
+    `+00`), Salesforce `2024-03-12T09:14:00.000Z`, epoch milliseconds (12-13 digits, HubSpot's
+    legacy APIs), and naive date-times or dates (HubSpot UI `2023-02-21 10:37`, Salesforce dates)
+    which are read in the configured source time zone."""
+    zone = _literal(source_time_zone)
+    with_offset = r"'[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$'"
+    return (
+        f"case when regexp_full_match({text}, '-?[0-9]{{12,13}}') "
+        f"then make_timestamp(cast({text} as bigint) * 1000) "
+        f"when regexp_matches({text}, {with_offset}) "
+        f"then timezone('UTC', try_cast({text} as timestamptz)) "
+        f"else timezone('UTC', timezone({zone}, try_cast({text} as timestamp))) end"
+    )
+
+
+def _describe_kind(kind: str) -> str:
     return {
         "BIGINT": "a whole number",
         "DOUBLE": "a number",
         "BOOLEAN": "true or false",
         "TIMESTAMP": "an ISO-8601 timestamp",
     }[kind]
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _quote(identifier: str) -> str:

@@ -8,6 +8,8 @@
 | LEAD_SCORING_RULES_DIR       | rules                                   |
 | LEAD_SCORING_SCHEDULE_CRON   | 0 2 * * *                               |
 | LEAD_SCORING_SCHEDULE_TZ     | UTC                                     |
+| LEAD_SCORING_SOURCE_TZ       | UTC                                     |
+| LEAD_SCORING_MAX_REJECT_RATE | 0.01                                    |
 
 and the outbound settings (CRM push, SLA report delivery) listed in the README. Secrets (CRM
 tokens, the SMTP password, the webhook URL) are not read here: the resources read them from
@@ -39,6 +41,10 @@ class Settings:
     rules_dir: Path
     schedule_cron: str
     schedule_time_zone: str
+    # time zone of export timestamps that carry no offset (e.g. HubSpot UI exports)
+    source_time_zone: str = "UTC"
+    # share of a file's rows that may be rejected before the ingest check warns
+    max_reject_rate: float = 0.01
     crm_target: str = "none"
     crm_dry_run: bool = False
     crm_base_url: str = ""
@@ -61,14 +67,26 @@ class Settings:
             value = Path(environ.get(name) or default).expanduser()
             return value if value.is_absolute() else (PROJECT_ROOT / value).resolve()
 
-        time_zone = environ.get("LEAD_SCORING_SCHEDULE_TZ") or "UTC"
+        def time_zone(name: str) -> str:
+            value = environ.get(name) or "UTC"
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"{name}={value!r} is not a time zone (use an IANA name such as Europe/Berlin)"
+                ) from None
+            return value
+
+        rate_text = environ.get("LEAD_SCORING_MAX_REJECT_RATE") or "0.01"
         try:
-            zoneinfo.ZoneInfo(time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            max_reject_rate = float(rate_text)
+        except ValueError:
+            max_reject_rate = -1.0
+        if not 0 <= max_reject_rate <= 1:
             raise ValueError(
-                f"LEAD_SCORING_SCHEDULE_TZ={time_zone!r} is not a time zone "
-                "(use an IANA name such as Europe/Berlin)"
-            ) from None
+                f"LEAD_SCORING_MAX_REJECT_RATE={rate_text!r} must be a share between 0 and 1 "
+                "(0.01 = 1 % of a file's rows)"
+            )
 
         def number(name: str, default: str, kind: type = int):
             value = environ.get(name) or default
@@ -115,5 +133,7 @@ class Settings:
             output_dir=path("LEAD_SCORING_OUTPUT_DIR", "data/output"),
             rules_dir=path("LEAD_SCORING_RULES_DIR", "rules"),
             schedule_cron=environ.get("LEAD_SCORING_SCHEDULE_CRON") or "0 2 * * *",
-            schedule_time_zone=time_zone,
+            schedule_time_zone=time_zone("LEAD_SCORING_SCHEDULE_TZ"),
+            source_time_zone=time_zone("LEAD_SCORING_SOURCE_TZ"),
+            max_reject_rate=max_reject_rate,
         )

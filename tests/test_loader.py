@@ -13,7 +13,10 @@ from orchestration.loader import landing_files, load_table
 
 LEADS = RAW_TABLES_BY_NAME["crm_leads"]
 ACTIVITIES = RAW_TABLES_BY_NAME["marketing_activities"]
-LEAD_HEADER = ",".join(LEADS.columns)
+# the original layout: the optional columns added later are left out
+LEAD_HEADER = ",".join(
+    column for column in LEADS.columns if column not in ("record_type", "lifecycle_stage")
+)
 
 
 @pytest.fixture
@@ -100,16 +103,20 @@ def test_unreadable_files_are_named_and_other_files_still_load(tmp_path, connect
     landing = tmp_path / "landing"
     landing.mkdir()
     (landing / "crm_leads_a_empty.csv").write_bytes(b"")
-    (landing / "crm_leads_b_semicolons.csv").write_text(
-        LEAD_HEADER.replace(",", ";") + "\n" + lead_row("L9").replace(",", ";") + "\n"
+    # semicolons and tabs are recognised; a pipe-delimited file is read as one column
+    (landing / "crm_leads_b_pipes.csv").write_text(
+        LEAD_HEADER.replace(",", "|") + "\n" + lead_row("L9").replace(",", "|") + "\n"
     )
     (landing / "crm_leads_c_good.csv").write_text(f"{LEAD_HEADER}\n{lead_row('L1')}\n")
     report = load_table(connection, LEADS, landing)
     assert report.files_loaded == ["crm_leads_c_good.csv"]
     assert len(report.errors) == 2
     assert "crm_leads_a_empty.csv: the file is empty" in report.errors[0]
-    assert "crm_leads_b_semicolons.csv: missing column(s) lead_id, email" in report.errors[1]
-    assert "found columns: lead_id;email;" in report.errors[1]
+    assert (
+        "crm_leads_b_pipes.csv: missing required column(s) lead_id, created_at "
+        "for canonical_crm_leads" in report.errors[1]
+    )
+    assert "found columns: lead_id|email|" in report.errors[1]
     # nothing of a failed file is recorded, so it is tried again next run
     assert connection.execute("select count(*) from raw.load_ledger").fetchone()[0] == 1
 

@@ -1,5 +1,5 @@
--- Every marketing event with the CRM lead it belongs to: by the CRM id it carries, else by
--- its normalised e-mail. Events that match no lead are kept (lead_id null) for when the
+-- Every marketing event with the CRM lead it belongs to: by the CRM id it carries (a lead or
+-- contact id, resolved to the person it was merged into), else by its normalised e-mail. Events that match no lead are kept (lead_id null) for when the
 -- visitor is identified later.
 with activities as (
     select * from {{ ref('stg_marketing__activities') }}
@@ -7,6 +7,13 @@ with activities as (
 
 leads as (
     select lead_id, email, created_at from {{ ref('stg_crm__leads') }}
+),
+
+-- every CRM id ever seen, merged records included, with the person it now belongs to
+identities as (
+    select identities.lead_id as crm_id, leads.lead_id
+    from {{ ref('stg_crm__lead_identities') }} as identities
+    join leads on leads.lead_id = identities.person_id
 ),
 
 -- An e-mail shared by two CRM records goes to the one created first (then the lowest id),
@@ -42,5 +49,5 @@ select
     activities.occurred_at,
     activities.activity_date
 from activities
-left join leads as by_id on by_id.lead_id = activities.crm_lead_id
+left join identities as by_id on by_id.crm_id = activities.crm_lead_id
 left join leads_by_email as by_email on by_email.email = activities.email

@@ -1,12 +1,18 @@
--- One row per CRM lead: its latest version as of the scoring day, with e-mail normalised.
+-- One row per person in the CRM: the latest version of every lead and contact as of the scoring
+-- day, e-mail normalised, and records of the same person (same e-mail, see
+-- stg_crm__lead_identities) merged into one under the id of the record created first. Each
+-- field comes from the first of the person's records that has it (the surviving record first),
+-- created_at is the earliest, updated_at the latest, and do-not-contact holds if any record
+-- says so.
 with versions as (
     {{ latest_version_as_of(source('raw', 'crm_leads'), 'lead_id') }}
 ),
 
 normalised as (
     select
-        lead_id,
-        nullif(lower(trim(email)), '') as email,
+        identities.person_id,
+        versions.lead_id,
+        nullif(lower(trim(versions.email)), '') as email,
         first_name,
         last_name,
         nullif(trim(title), '') as title,
@@ -20,14 +26,39 @@ normalised as (
         lower(trim(status)) as crm_status,
         employees,
         annual_revenue,
-        coalesce(do_not_contact, false) as is_do_not_contact,
+        do_not_contact,
+        nullif(lower(trim(record_type)), '') as record_type,
+        nullif(lower(trim(lifecycle_stage)), '') as crm_lifecycle_stage,
         created_at,
-        coalesce(updated_at, created_at) as updated_at
+        coalesce(updated_at, created_at) as updated_at,
+        -- the surviving record first, then the others in creation order
+        row_number() over (
+            partition by identities.person_id
+            order by versions.lead_id = identities.person_id desc, created_at, versions.lead_id
+        ) as merge_order
     from versions
+    join {{ ref('stg_crm__lead_identities') }} as identities using (lead_id)
+),
+
+merged as (
+    select
+        person_id as lead_id,
+        {%- for column in ['email', 'first_name', 'last_name', 'title', 'company', 'company_domain',
+                           'industry', 'country', 'lead_source', 'owner_id', 'account_id',
+                           'crm_status', 'employees', 'annual_revenue', 'record_type',
+                           'crm_lifecycle_stage'] %}
+        arg_min({{ column }}, merge_order) filter (where {{ column }} is not null) as {{ column }},
+        {%- endfor %}
+        coalesce(bool_or(do_not_contact), false) as is_do_not_contact,
+        count(*) as merged_records,
+        min(created_at) as created_at,
+        max(updated_at) as updated_at
+    from normalised
+    group by person_id
 )
 
 select
     *,
     -- the part after the last @: what disqualifiers and fit rules look at
     nullif({{ dbt.split_part('email', "'@'", -1) }}, email) as email_domain
-from normalised
+from merged

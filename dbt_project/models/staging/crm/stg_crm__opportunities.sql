@@ -7,7 +7,8 @@ with versions as (
 select
     opportunity_id,
     account_id,
-    lead_id,
+    -- the primary contact as the person it was merged into (stg_crm__lead_identities)
+    coalesce(identities.person_id, versions.lead_id) as lead_id,
     name as opportunity_name,
     stage as opportunity_stage,
     owner_id,
@@ -18,3 +19,4 @@ select
     case when closed_at < {{ as_of_end() }} then closed_at end as closed_at,
     coalesce(updated_at, created_at) as updated_at
 from versions
+left join {{ ref('stg_crm__lead_identities') }} as identities using (lead_id)

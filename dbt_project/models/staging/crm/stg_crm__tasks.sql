@@ -5,7 +5,8 @@ with versions as (
 
 select
     task_id,
-    lead_id,
+    -- the person the lead or contact was merged into (stg_crm__lead_identities)
+    coalesce(identities.person_id, versions.lead_id) as lead_id,
     owner_id,
     lower(trim(task_type)) as task_type,
     subject,
@@ -14,4 +15,5 @@ select
     created_at,
     coalesce(updated_at, created_at) as updated_at
 from versions
+left join {{ ref('stg_crm__lead_identities') }} as identities using (lead_id)
 where coalesce(occurred_at, created_at) < {{ as_of_end() }}

@@ -1,0 +1,43 @@
+"""The ingest settings: source time zone and reject-rate threshold, validated up front."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.settings import Settings
+
+
+def test_defaults_read_naive_times_as_utc_and_warn_above_one_percent():
+    settings = Settings.from_env({})
+    assert (settings.source_time_zone, settings.max_reject_rate) == ("UTC", 0.01)
+
+
+def test_configured_values():
+    settings = Settings.from_env(
+        {"LEAD_SCORING_SOURCE_TZ": "Europe/Berlin", "LEAD_SCORING_MAX_REJECT_RATE": "0.2"}
+    )
+    assert (settings.source_time_zone, settings.max_reject_rate) == ("Europe/Berlin", 0.2)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"LEAD_SCORING_SOURCE_TZ": "Berlin"},
+            "LEAD_SCORING_SOURCE_TZ='Berlin' is not a time zone (use an IANA name such as "
+            "Europe/Berlin)",
+        ),
+        (
+            {"LEAD_SCORING_MAX_REJECT_RATE": "5%"},
+            "LEAD_SCORING_MAX_REJECT_RATE='5%' must be a share between 0 and 1",
+        ),
+        (
+            {"LEAD_SCORING_MAX_REJECT_RATE": "5"},
+            "LEAD_SCORING_MAX_REJECT_RATE='5' must be a share between 0 and 1",
+        ),
+    ],
+)
+def test_invalid_values_are_named(environ, message):
+    with pytest.raises(ValueError) as error:
+        Settings.from_env(environ)
+    assert str(error.value).startswith(message)
