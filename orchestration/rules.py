@@ -150,7 +150,9 @@ class Engagement(_Strict):
                     f"(groups: {', '.join(self.groups)})"
                 )
             if rule.page_category and rule.activity_type != "web_visit":
-                raise ValueError(f"rule '{rule.name}': page_category applies to web_visit rules only")
+                raise ValueError(
+                    f"rule '{rule.name}': page_category applies to web_visit rules only"
+                )
             unknown = set(rule.page_category or ()) - set(self.page_categories)
             if unknown:
                 raise ValueError(
@@ -374,7 +376,9 @@ class SlaRules(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> SlaRules:
-        _unique([f"{w.transition}/{w.segment}" for w in self.windows], "SLA window transition/segment")
+        _unique(
+            [f"{w.transition}/{w.segment}" for w in self.windows], "SLA window transition/segment"
+        )
         for transition in {w.transition for w in self.windows}:
             if not any(w.transition == transition and w.segment == "any" for w in self.windows):
                 raise ValueError(
@@ -609,7 +613,12 @@ def rule_tables(
             patterns += [_pattern(rule.name, attr, to_like(g), g) for g in globs]
 
     engagement_groups = [
-        {"group_id": name, "group_order": order, "max_points": group.max_points, **_decay(group.decay)}
+        {
+            "group_id": name,
+            "group_order": order,
+            "max_points": group.max_points,
+            **_decay(group.decay),
+        }
         for order, (name, group) in enumerate(engagement.groups.items(), start=1)
     ]
     page_categories = [
@@ -708,7 +717,12 @@ def rule_tables(
         "engagement_tiers": pd.DataFrame([t.model_dump() for t in engagement.tiers]),
         "fit_rules": pd.DataFrame(fit_rules),
         "account_settings": pd.DataFrame(
-            [{"top_n": scoring.accounts.top_n, "engaged_min_score": scoring.accounts.engaged_min_score}]
+            [
+                {
+                    "top_n": scoring.accounts.top_n,
+                    "engaged_min_score": scoring.accounts.engaged_min_score,
+                }
+            ]
         ),
         "personas": pd.DataFrame({"persona": list(scoring.accounts.personas)}, dtype="object"),
         "fit_grades": pd.DataFrame(
