@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.resend_reports:
         run_config["ops"]["outbound__sla_breach_report"] = {"config": {"resend": True}}
     with _instance() as instance:
-        result = defs.get_job_def("nightly_lead_scoring").execute_in_process(
+        result = defs.resolve_job_def("nightly_lead_scoring").execute_in_process(
             instance=instance,
             tags={AS_OF_TAG: as_of.isoformat()},
             run_config=run_config,

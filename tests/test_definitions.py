@@ -33,12 +33,15 @@ def test_definitions_load_with_the_whole_graph(defs):
         "marts/rpt_new_sqls",
         "marts/rpt_sla_breaches",
         "outbound/sql_handoffs",
+        "outbound/crm_push",
         "outbound/sla_breach_report",
     }
     assert expected <= keys
     # dbt data tests become asset checks on the models they test
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_fct_lead_scores_lead_id" in checks
+    # the explanation test is a check on the scores it explains
+    assert any(name.startswith("total_explained_by_contributions") for name in checks)
 
 
 def test_dbt_sources_are_the_ingest_and_rules_assets(defs):
@@ -50,7 +53,7 @@ def test_dbt_sources_are_the_ingest_and_rules_assets(defs):
 
 
 def test_nightly_schedule_scores_the_day_that_ended(defs):
-    schedule = defs.get_schedule_def("nightly_schedule")
+    schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
@@ -58,7 +61,7 @@ def test_nightly_schedule_scores_the_day_that_ended(defs):
     request = schedule.evaluate_tick(context).run_requests[0]
     assert request.tags[AS_OF_TAG] == "2026-11-20"
     assert request.run_key == "2026-11-20"
-    assert defs.get_job_def("nightly_lead_scoring").executor_def is dg.in_process_executor
+    assert defs.resolve_job_def("nightly_lead_scoring").executor_def is dg.in_process_executor
 
 
 def test_dbt_build_args():

@@ -60,6 +60,6 @@ def test_new_and_changed_files_start_one_run_each(landing):
 def test_the_sensor_targets_the_nightly_job_and_is_off_by_default(dbt_manifest):
     from orchestration.definitions import defs
 
-    sensor = defs.get_sensor_def("landing_sensor")
+    sensor = defs.resolve_sensor_def("landing_sensor")
     assert sensor.job_name == "nightly_lead_scoring"
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
