@@ -36,14 +36,14 @@ manifest: install
 	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
 
 demo: manifest
-	mkdir -p $(CURDIR)/data/dagster_home
+	mkdir -p $(CURDIR)/data/dagster_home && touch $(CURDIR)/data/dagster_home/dagster.yaml
 	$(DEMO_ENV) $(BIN)/python -m orchestration run --as-of $(DEMO_AS_OF)
 
 test: manifest
 	$(BIN)/pytest
 
 dev: manifest
-	mkdir -p $(CURDIR)/data/dagster_home
+	mkdir -p $(CURDIR)/data/dagster_home && touch $(CURDIR)/data/dagster_home/dagster.yaml
 	$(DEMO_ENV) $(BIN)/dagster dev -w workspace.yaml
 
 lint: install

@@ -10,6 +10,7 @@ shows them too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 import dagster as dg
@@ -50,13 +51,22 @@ def main(argv: list[str] | None = None) -> int:
         run_config["ops"]["lead_scoring_dbt"] = {"config": {"full_refresh": True}}
     if args.resend_reports:
         run_config["ops"]["outbound__sla_breach_report"] = {"config": {"resend": True}}
-    with _instance() as instance:
+    # dbt's own progress lines go to a log file, so the terminal shows the summary; --verbose
+    # keeps everything on screen.
+    log_path = settings.output_dir / "logs" / f"nightly_{as_of.isoformat()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        _instance() as instance,
+        contextlib.nullcontext() if args.verbose else _stdout_to(log_path),
+    ):
         result = defs.resolve_job_def("nightly_lead_scoring").execute_in_process(
             instance=instance,
             tags={AS_OF_TAG: as_of.isoformat()},
             run_config=run_config,
             raise_on_error=False,
         )
+    if not args.verbose:
+        print(f"(dbt and run log: {log_path})")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
@@ -81,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     for failed in failed_checks:
         print(f"  CHECK FAILED        {failed}", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _stdout_to(path):
+    with path.open("a", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+        yield
 
 
 def _instance():
