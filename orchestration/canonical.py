@@ -14,6 +14,25 @@ from dataclasses import dataclass
 TEXT, INTEGER, NUMBER, BOOLEAN, TIMESTAMP = "VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "TIMESTAMP"
 
 
+# The canonical activity types every export format maps to (marketing_activities.activity_type).
+ACTIVITY_TYPES = (
+    "web_visit",
+    "form_fill",
+    "email_open",
+    "email_click",
+    "email_bounce",
+    "unsubscribe",
+    "webinar_registered",
+    "webinar_attended",
+    "demo_request",
+    "contact_request",
+    "trial_request",
+    "quote_request",
+    "inbound_call",
+    "demo_attended",
+)
+
+
 @dataclass(frozen=True)
 class RawTable:
     name: str

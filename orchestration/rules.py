@@ -19,24 +19,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from orchestration.canonical import ACTIVITY_TYPES
+
 RULE_FILES = ("scoring.yml", "disqualifiers.yml", "lifecycle.yml", "sla.yml")
 
-ACTIVITY_TYPES = (
-    "web_visit",
-    "form_fill",
-    "email_open",
-    "email_click",
-    "email_bounce",
-    "unsubscribe",
-    "webinar_registered",
-    "webinar_attended",
-    "demo_request",
-    "contact_request",
-    "trial_request",
-    "quote_request",
-    "inbound_call",
-    "demo_attended",
-)
 ActivityType = Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
 
 TEXT_FIT_FIELDS = ("title", "industry", "country", "lead_source", "email_domain")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.canonical import ACTIVITY_TYPES
 from orchestration.sample_data import COMPETITOR_DOMAINS, PERSONAL_DOMAINS, generate
 from orchestration.sample_data.__main__ import main
 
@@ -42,22 +43,6 @@ HEADERS = {
     ACTIVITIES: "activity_id,lead_id,email,activity_type,occurred_at,url,form_name,campaign,"
     "asset,detail",
     TRUTH: "lead_id,intent,fit,converted,won",
-}
-ACTIVITY_TYPES = {
-    "web_visit",
-    "form_fill",
-    "email_open",
-    "email_click",
-    "email_bounce",
-    "unsubscribe",
-    "webinar_registered",
-    "webinar_attended",
-    "demo_request",
-    "contact_request",
-    "trial_request",
-    "quote_request",
-    "inbound_call",
-    "demo_attended",
 }
 HAND_RAISE_TYPES = {
     "demo_request",
@@ -173,7 +158,7 @@ def test_ids_are_unique_except_deliberate_lead_re_versions(data):
 
 def test_value_sets(data):
     assert {row["team"] for row in data[USERS]} == {"east", "west", "emea"}
-    assert {row["activity_type"] for row in data[ACTIVITIES]} <= ACTIVITY_TYPES
+    assert {row["activity_type"] for row in data[ACTIVITIES]} <= set(ACTIVITY_TYPES)
     assert {row["status"] for row in data[LEADS_CSV]} <= {
         "new",
         "working",

@@ -5,8 +5,8 @@
 The value sets below are the exact vocabularies the landing files use.
 """
 
+from orchestration.canonical import ACTIVITY_TYPES
 from orchestration.sample_data.generator import (
-    ACTIVITY_TYPES,
     BOUNCE_DETAILS,
     COMPETITOR_DOMAINS,
     FORM_NAMES,

@@ -116,22 +116,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     TRUTH_FILE: ("lead_id", "intent", "fit", "converted", "won"),
 }
 
-ACTIVITY_TYPES = (
-    "web_visit",
-    "form_fill",
-    "email_open",
-    "email_click",
-    "email_bounce",
-    "unsubscribe",
-    "webinar_registered",
-    "webinar_attended",
-    "demo_request",
-    "contact_request",
-    "trial_request",
-    "quote_request",
-    "inbound_call",
-    "demo_attended",
-)
 HAND_RAISE_TYPES = (
     "demo_request",
     "contact_request",
