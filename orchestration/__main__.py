@@ -1,6 +1,7 @@
-"""Command line: run the nightly job once and print what it did.
+"""Command line: run the nightly job once and print what it did; learn weights from history.
 
     python -m orchestration run [--as-of 2026-11-20] [--full-refresh] [--resend-reports]
+    python -m orchestration shadow-model [--history past_leads.csv] [--out folder]
 
 Paths come from the same environment variables as the Dagster code location (settings.py).
 Runs are recorded in the Dagster instance at $DAGSTER_HOME when it is set, so `dagster dev`
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -36,7 +38,26 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--verbose", action="store_true", help="show every Dagster event, not just warnings"
     )
+    shadow = commands.add_parser(
+        "shadow-model",
+        help="learn weights from past outcomes and compare them with the rules",
+    )
+    shadow.add_argument(
+        "--history",
+        type=Path,
+        default=None,
+        help="CSV of past leads (created_at, converted, optional score, feature columns); "
+        "default: the judged leads in the warehouse",
+    )
+    shadow.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for suggested_rules.yml (default: output folder)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "shadow-model":
+        return shadow_model_command(args.history, args.out)
 
     # Imported here: loading the definitions reads the environment (paths, schedule).
     from orchestration.definitions import defs, settings
@@ -80,6 +101,34 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for failed in failed_checks:
         print(f"  CHECK FAILED        {failed}", file=sys.stderr)
+    return 0
+
+
+def shadow_model_command(history_csv: Path | None, out_dir: Path | None) -> int:
+    """Fit the shadow model, print its AUC beside the rules' and write the suggested rules."""
+    from orchestration import shadow_model
+    from orchestration.rules import RulesError, load_calibration_rules
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env()
+    try:
+        calibration = load_calibration_rules(settings.rules_dir)
+        if history_csv is not None:
+            history = shadow_model.history_from_csv(history_csv)
+        else:
+            with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+                history = shadow_model.history_from_warehouse(connection)
+        model = shadow_model.learn(history, calibration.shadow_model)
+    except (RulesError, shadow_model.NotEnoughHistory, shadow_model.HistoryFileError) as exc:
+        print(f"shadow model: {exc}", file=sys.stderr)
+        return 1
+    out = out_dir or settings.output_dir / "calibration"
+    out.mkdir(parents=True, exist_ok=True)
+    suggested = out / "suggested_rules.yml"
+    suggested.write_text(shadow_model.suggested_rules(model), encoding="utf-8")
+    print(model.summary())
+    print(model.weights.head(15).to_string(index=False))
+    print(f"suggested rules: {suggested}")
     return 0
 
 

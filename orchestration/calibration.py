@@ -304,8 +304,12 @@ WIDTH, HEIGHT, PAD = 520, 260, 40
 COLOURS = ("#1f77b4", "#d62728", "#7f7f7f")
 
 
-def render_html(result: Calibration, as_of) -> str:
-    """A self-contained page: headline numbers, four charts (inline SVG) and the band table."""
+def render_html(result: Calibration, as_of, shadow=None) -> str:
+    """A self-contained page: headline numbers, four charts (inline SVG) and the band table.
+
+    `shadow` is the shadow model (orchestration.shadow_model.ShadowModel), or the sentence
+    saying why there is none.
+    """
     s = result.settings
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -328,6 +332,9 @@ def render_html(result: Calibration, as_of) -> str:
         parts.append(_charts(result))
     parts.append("<h2>Conversion by band</h2>")
     parts.append(_band_table(result.bands))
+    if shadow is not None:
+        parts.append("<h2>Shadow model: weights learned from history</h2>")
+        parts.append(_shadow_section(shadow))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -355,6 +362,21 @@ def _headline_table(result: Calibration) -> str:
         f"Recommendation: {html.escape(rec.reason)}.</p>"
         "<table><tr><th>bar</th><th>score &ge;</th><th>leads</th><th>per week</th>"
         f"<th>precision</th><th>recall</th><th>F1</th></tr>{body}</table>"
+    )
+
+
+def _shadow_section(shadow) -> str:
+    if isinstance(shadow, str):
+        return f"<p>{html.escape(shadow)}</p>"
+    rows = "".join(
+        f"<tr><td style='text-align:left'>{html.escape(row.feature)}</td><td>{row.weight:.3f}</td>"
+        f"<td>{row.suggested_points}</td><td>{row.leads_with_it}</td></tr>"
+        for row in shadow.weights.itertuples(index=False)
+    )
+    return (
+        f"<p>{html.escape(shadow.summary())}.</p>"
+        "<table><tr><th>feature</th><th>weight (log-odds per unit)</th>"
+        f"<th>suggested points</th><th>leads with it</th></tr>{rows}</table>"
     )
 
 

@@ -158,6 +158,10 @@ def test_the_sample_night_says_there_is_not_enough_history(sample_night):
     assert metadata["verdict"].startswith(
         "Not enough history yet: 6 converted and 190 not converted leads"
     )
+    assert metadata["shadow_model"].startswith(
+        "not enough history to learn weights: 6 converted and 190 not converted leads, "
+        "need at least 50 of each"
+    )
     report = Path(metadata["path"])
     assert report == night.output / "calibration" / "score_calibration_2026-11-20.html"
     assert "Not enough history yet" in report.read_text(encoding="utf-8")
@@ -257,3 +261,30 @@ def test_with_a_lower_minimum_the_report_recommends_a_bar(sample_night, tmp_path
     html = (tmp_path / "output" / "calibration" / "score_calibration_2026-11-20.html").read_text()
     assert html.count("<svg") == 4
     assert "ROC AUC of the total score: <b>0.978</b>" in html
+
+
+def test_the_warehouse_history_holds_decision_time_features(sample_night):
+    import duckdb
+
+    from orchestration.shadow_model import history_from_warehouse
+
+    night, _ = sample_night
+    with duckdb.connect(str(night.warehouse), read_only=True) as connection:
+        history = history_from_warehouse(connection)
+    assert (len(history), int(history["converted"].sum())) == (196, 6)
+    # every lead matched one case per fit field; activity counts are whole numbers
+    from orchestration.rules import load_rules
+
+    fields = len(load_rules(ROOT / "rules").scoring.fit.fields)
+    assert (history[[c for c in history if c.startswith("fit:")]].sum(axis=1) == fields).all()
+    activity = [c for c in history if c.startswith("activity:")]
+    assert activity and (history[activity] % 1 == 0).all().all()
+    # no activity after the decision counts: the decision-day counts are below today's
+    today = night.query(
+        """
+        select count(*) from intermediate.int_activities_matched_to_leads
+        where lead_id in (select lead_id from marts.fct_calibration_leads
+                          where outcome_status <> 'converted_before_decision')
+        """
+    )[0][0]
+    assert history[activity].to_numpy().sum() < today

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration import calibration
+from orchestration import calibration, shadow_model
 from orchestration.resources import Folders, Warehouse
 from orchestration.rules import RulesError, load_calibration_rules
 from orchestration.run_date import as_of_for_run
@@ -74,10 +74,11 @@ def score_calibration(context: dg.AssetExecutionContext, warehouse: Warehouse, f
             "select * from recommendation_frame"
         )
         connection.unregister("recommendation_frame")
+        shadow = _shadow_model(connection, settings)
 
     path = report_file(Path(folders.output_dir), as_of)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(calibration.render_html(result, as_of), encoding="utf-8")
+    path.write_text(calibration.render_html(result, as_of, shadow), encoding="utf-8")
     context.log.info(result.verdict())
 
     summary = {
@@ -85,6 +86,7 @@ def score_calibration(context: dg.AssetExecutionContext, warehouse: Warehouse, f
         "enough_history": result.enough,
         "leads_judged": len(result.leads),
         "converted": result.converted,
+        "shadow_model": shadow if isinstance(shadow, str) else shadow.summary(),
     }
     if result.enough:
         rec = result.recommendation
@@ -107,6 +109,16 @@ def score_calibration(context: dg.AssetExecutionContext, warehouse: Warehouse, f
             "bands": dg.MetadataValue.md(_markdown(bands)),
         },
     )
+
+
+def _shadow_model(connection, settings):
+    """The learned model beside the rules, or the sentence saying why there is none tonight."""
+    try:
+        return shadow_model.learn(
+            shadow_model.history_from_warehouse(connection), settings.shadow_model
+        )
+    except shadow_model.NotEnoughHistory as exc:
+        return str(exc)
 
 
 def _or_none(value):
