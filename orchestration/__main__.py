@@ -2,6 +2,7 @@
 
     python -m orchestration run [--as-of 2026-11-20] [--full-refresh] [--resend-reports]
     python -m orchestration shadow-model [--history past_leads.csv] [--out folder]
+    python -m orchestration backtest --candidate-rules path/to/rules [--as-of 2026-11-20]
 
 Paths come from the same environment variables as the Dagster code location (settings.py).
 Runs are recorded in the Dagster instance at $DAGSTER_HOME when it is set, so `dagster dev`
@@ -55,9 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="folder for suggested_rules.yml (default: output folder)",
     )
+    backtest = commands.add_parser(
+        "backtest",
+        help="rescore a copy of the warehouse with candidate rules and compare with the current",
+    )
+    backtest.add_argument("--candidate-rules", type=Path, required=True, help="rules folder")
+    backtest.add_argument(
+        "--as-of", type=parse_as_of, default=None, help="scoring day (default: yesterday, UTC)"
+    )
     args = parser.parse_args(argv)
     if args.command == "shadow-model":
         return shadow_model_command(args.history, args.out)
+    if args.command == "backtest":
+        return backtest_command(args.candidate_rules, args.as_of or default_as_of())
 
     # Imported here: loading the definitions reads the environment (paths, schedule).
     from orchestration.definitions import defs, settings
@@ -129,6 +140,25 @@ def shadow_model_command(history_csv: Path | None, out_dir: Path | None) -> int:
     print(model.summary())
     print(model.weights.head(15).to_string(index=False))
     print(f"suggested rules: {suggested}")
+    return 0
+
+
+def backtest_command(candidate_rules: Path, as_of) -> int:
+    """Rescore a copy of the warehouse with `candidate_rules` and print the comparison."""
+    from orchestration.backtest import run_backtest
+    from orchestration.rules import RulesError
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env()
+    work_dir = settings.output_dir / "backtest" / as_of.isoformat()
+    try:
+        result = run_backtest(
+            settings.warehouse_path, candidate_rules, as_of, work_dir, settings.landing_dir
+        )
+    except (RulesError, RuntimeError) as exc:
+        print(f"backtest: {exc}", file=sys.stderr)
+        return 1
+    print(result.text())
     return 0
 
 

@@ -196,6 +196,24 @@ class Calibration:
         )
 
 
+def read_inputs(connection, database: str | None = None):
+    """The judged leads, the band table and today's score bars of one warehouse.
+
+    `database` names an attached warehouse (the backtest reads two); None is the open one.
+    """
+    prefix = f"{database}." if database else ""
+    leads = connection.execute(
+        "select lead_id, created_at, total_score, outcome_status, days_to_convert "
+        f"from {prefix}marts.fct_calibration_leads order by lead_id"
+    ).df()
+    bands = connection.execute(f"select * from {prefix}marts.rpt_score_calibration").df()
+    # fetchall: DuckDB keeps a result open until it has been read to the end
+    [(mql_bar, sql_bar)] = connection.execute(
+        f"select mql_min_total_score, sql_min_total_score from {prefix}rules.lifecycle_thresholds"
+    ).fetchall()
+    return leads, bands, float(mql_bar), float(sql_bar)
+
+
 def calibrate(
     leads: pd.DataFrame,
     bands: pd.DataFrame,

@@ -17,6 +17,7 @@ from orchestration.assets.dbt import lead_scoring_dbt_assets
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.outbound import outbound_assets
 from orchestration.assets.rules import rules_tables
+from orchestration.backtest_job import backtest_job
 from orchestration.landing_sensor import landing_sensor
 from orchestration.project import lead_scoring_dbt
 from orchestration.resources import Crm, Folders, Mailer, Warehouse
@@ -59,7 +60,7 @@ defs = dg.Definitions(
         *outbound_assets,
         *calibration_assets,
     ],
-    jobs=[nightly_job],
+    jobs=[nightly_job, backtest_job],
     schedules=[nightly_schedule],
     sensors=[landing_sensor],
     executor=dg.in_process_executor,

@@ -288,3 +288,78 @@ def test_the_warehouse_history_holds_decision_time_features(sample_night):
         """
     )[0][0]
     assert history[activity].to_numpy().sum() < today
+
+
+def test_backtest_job_compares_candidate_rules_and_leaves_the_warehouse_alone(
+    sample_night, tmp_path
+):
+    import hashlib
+
+    from orchestration.backtest import compare
+    from orchestration.definitions import defs
+    from orchestration.resources import Folders, Warehouse
+    from orchestration.run_date import AS_OF_TAG
+
+    night, _ = sample_night
+    before = hashlib.sha256(night.warehouse.read_bytes()).hexdigest()
+    candidate = tmp_path / "candidate"
+    shutil.copytree(ROOT / "rules", candidate)
+    lifecycle = (candidate / "lifecycle.yml").read_text(encoding="utf-8")
+    # lower the MQL bar from 60 to 50
+    (candidate / "lifecycle.yml").write_text(
+        lifecycle.replace("  min_total_score: 60", "  min_total_score: 50", 1), encoding="utf-8"
+    )
+    result = defs.get_job_def("backtest_job").execute_in_process(
+        run_config={
+            "ops": {"backtest_candidate_rules": {"config": {"candidate_rules_dir": str(candidate)}}}
+        },
+        tags={AS_OF_TAG: "2026-11-20"},
+        resources={
+            "warehouse": Warehouse(path=str(night.warehouse)),
+            "folders": Folders(
+                landing_dir=str(night.landing),
+                rules_dir=str(ROOT / "rules"),
+                output_dir=str(tmp_path / "output"),
+            ),
+        },
+    )
+    assert result.success
+    assert hashlib.sha256(night.warehouse.read_bytes()).hexdigest() == before
+    copy = tmp_path / "output" / "backtest" / "2026-11-20" / "lead_scoring.duckdb"
+    backtest = compare(night.warehouse, copy, candidate)
+    changes = {
+        (row.stage, row.change): (row.leads, row.converted)
+        for row in backtest.stage_changes.itertuples()
+    }
+    # 14 more leads would have become MQLs; none of them reached an opportunity
+    assert changes == {
+        ("mql", "added"): (14, 0),
+        ("mql", "kept"): (109, 17),
+        ("sql", "kept"): (58, 15),
+    }
+    metrics = backtest.metrics.set_index("metric")
+    assert tuple(metrics.loc["MQLs (ever)", ["current", "candidate"]]) == (109, 123)
+    assert tuple(metrics.loc["SLA clocks", ["current", "candidate"]]) == (155, 169)
+    assert tuple(metrics.loc["open SLA breaches", ["current", "candidate"]]) == (61, 74)
+    assert backtest.note.startswith("Not enough history yet: 6 converted")
+    assert "mql  added        14 leads,     0 converted (0.0%)" in backtest.text()
+
+
+def test_backtest_refuses_invalid_candidate_rules_before_copying_anything(tmp_path):
+    from orchestration.backtest import score_candidate
+
+    candidate = tmp_path / "candidate"
+    shutil.copytree(ROOT / "rules", candidate)
+    lifecycle = (candidate / "lifecycle.yml").read_text(encoding="utf-8")
+    (candidate / "lifecycle.yml").write_text(
+        lifecycle.replace("  min_total_score: 60", "  min_total_score: sixty", 1), encoding="utf-8"
+    )
+    with pytest.raises(RulesError, match=r"lifecycle.yml:\d+: mql.min_total_score"):
+        score_candidate(
+            tmp_path / "missing.duckdb",
+            candidate,
+            dt.date(2026, 11, 20),
+            tmp_path / "work",
+            tmp_path,
+        )
+    assert not (tmp_path / "work").exists()

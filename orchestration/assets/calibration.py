@@ -24,20 +24,6 @@ def report_file(output_dir: Path, as_of: dt.date) -> Path:
     return output_dir / "calibration" / f"score_calibration_{as_of.isoformat()}.html"
 
 
-def read_calibration_inputs(connection):
-    """The judged leads, the band table and today's score bars, from one warehouse."""
-    leads = connection.execute(
-        "select lead_id, created_at, total_score, outcome_status, days_to_convert "
-        "from marts.fct_calibration_leads order by lead_id"
-    ).df()
-    bands = connection.execute("select * from marts.rpt_score_calibration").df()
-    # fetchall: DuckDB keeps a result open until it has been read to the end
-    [(mql_bar, sql_bar)] = connection.execute(
-        "select mql_min_total_score, sql_min_total_score from rules.lifecycle_thresholds"
-    ).fetchall()
-    return leads, bands, float(mql_bar), float(sql_bar)
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -65,7 +51,7 @@ def score_calibration(context: dg.AssetExecutionContext, warehouse: Warehouse, f
     except RulesError as exc:
         raise dg.Failure(description=str(exc)) from None
     with warehouse.connect() as connection:
-        leads, bands, mql_bar, sql_bar = read_calibration_inputs(connection)
+        leads, bands, mql_bar, sql_bar = calibration.read_inputs(connection)
         result = calibration.calibrate(leads, bands, settings, mql_bar, sql_bar)
         table = calibration.recommendation_rows(result, as_of)
         connection.register("recommendation_frame", table)
