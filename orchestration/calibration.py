@@ -464,7 +464,10 @@ def _charts(result: Calibration) -> str:
             _figure(
                 "Conversion rate by band",
                 _bars(
-                    list(configured["band"]), list(configured["conversion_rate"]), "conversion rate"
+                    list(configured["band"]),
+                    # a band no lead fell into has no rate: drawn as an empty bar
+                    list(configured["conversion_rate"].fillna(0)),
+                    "conversion rate",
                 ),
             ),
             _figure(

@@ -210,6 +210,17 @@ def test_band_table_counts_add_up(sample_night):
         "where band_kind = 'decile' and band = '10'"
     )
     assert top == [{"converted": 5, "leads": 19}]
+    # no judged lead scored 100 (the hot band): the band is shown, empty, not left out
+    bands = night.records(
+        "select band, leads, converted, conversion_rate from marts.rpt_score_calibration "
+        "where band_kind = 'band' order by band_order"
+    )
+    assert bands == [
+        {"band": "hot", "leads": 0, "converted": 0, "conversion_rate": None},
+        {"band": "warm", "leads": 27, "converted": 6, "conversion_rate": pytest.approx(6 / 27)},
+        {"band": "lukewarm", "leads": 107, "converted": 0, "conversion_rate": 0.0},
+        {"band": "cold", "leads": 62, "converted": 0, "conversion_rate": 0.0},
+    ]
 
 
 def test_with_a_lower_minimum_the_report_recommends_a_bar(sample_night, tmp_path):

@@ -56,6 +56,11 @@ per_band as (
         median(days_to_convert) as median_days_to_convert
     from (select * from configured union all select * from deciles) as all_bands
     group by band_kind, band, band_order
+    union all
+    -- a configured band no lead fell into is shown with 0 leads: that is news too
+    select 'band', bands.band, bands.band_order, null, null, 0, 0, null
+    from bands
+    where bands.band not in (select band from configured)
 ),
 
 overall as (
@@ -71,8 +76,8 @@ select
     per_band.max_score,
     per_band.leads,
     per_band.converted,
-    per_band.converted / per_band.leads as conversion_rate,
-    case when overall.converted > 0
+    case when per_band.leads > 0 then per_band.converted / per_band.leads end as conversion_rate,
+    case when overall.converted > 0 and per_band.leads > 0
         then (per_band.converted / per_band.leads) / (overall.converted / overall.leads)
     end as lift,
     sum(per_band.leads) over top_down / overall.leads as cumulative_share_of_leads,
