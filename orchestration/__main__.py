@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     breach_report = _metadata_value(result, ["outbound", "sla_breach_report"], "delivery")
     print(f"  CRM push            {crm_push}")
     print(f"  breach report       {breach_report}")
+    calibration = _metadata_value(result, ["calibration", "score_calibration_report"], "verdict")
+    print(f"  calibration         {calibration}")
     failed_checks = [
         f"{e.check_name}: {e.description}"
         for e in result.get_asset_check_evaluations()
