@@ -1,6 +1,8 @@
-"""Command line: run the nightly job once and print what it did.
+"""Command line: run the nightly job once and print what it did; learn weights from history.
 
     python -m orchestration run [--as-of 2026-11-20] [--full-refresh] [--resend-reports]
+    python -m orchestration shadow-model [--history past_leads.csv] [--out folder]
+    python -m orchestration backtest --candidate-rules path/to/rules [--as-of 2026-11-20]
 
 Paths come from the same environment variables as the Dagster code location (settings.py).
 Runs are recorded in the Dagster instance at $DAGSTER_HOME when it is set, so `dagster dev`
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -37,7 +40,36 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--verbose", action="store_true", help="show every Dagster event, not just warnings"
     )
+    shadow = commands.add_parser(
+        "shadow-model",
+        help="learn weights from past outcomes and compare them with the rules",
+    )
+    shadow.add_argument(
+        "--history",
+        type=Path,
+        default=None,
+        help="CSV of past leads (created_at, converted, optional score, feature columns); "
+        "default: the judged leads in the warehouse",
+    )
+    shadow.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for suggested_rules.yml (default: output folder)",
+    )
+    backtest = commands.add_parser(
+        "backtest",
+        help="rescore a copy of the warehouse with candidate rules and compare with the current",
+    )
+    backtest.add_argument("--candidate-rules", type=Path, required=True, help="rules folder")
+    backtest.add_argument(
+        "--as-of", type=parse_as_of, default=None, help="scoring day (default: yesterday, UTC)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "shadow-model":
+        return shadow_model_command(args.history, args.out)
+    if args.command == "backtest":
+        return backtest_command(args.candidate_rules, args.as_of or default_as_of())
 
     # Imported here: loading the definitions reads the environment (paths, schedule).
     from orchestration.definitions import defs, settings
@@ -83,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     breach_report = _metadata_value(result, ["outbound", "sla_breach_report"], "delivery")
     print(f"  CRM push            {crm_push}")
     print(f"  breach report       {breach_report}")
+    calibration = _metadata_value(result, ["calibration", "score_calibration_report"], "verdict")
+    print(f"  calibration         {calibration}")
     failed_checks = [
         f"{e.check_name}: {e.description}"
         for e in result.get_asset_check_evaluations()
@@ -97,6 +131,53 @@ def main(argv: list[str] | None = None) -> int:
 def _stdout_to(path):
     with path.open("a", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
         yield
+
+
+def shadow_model_command(history_csv: Path | None, out_dir: Path | None) -> int:
+    """Fit the shadow model, print its AUC beside the rules' and write the suggested rules."""
+    from orchestration import shadow_model
+    from orchestration.rules import RulesError, load_calibration_rules
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env()
+    try:
+        calibration = load_calibration_rules(settings.rules_dir)
+        if history_csv is not None:
+            history = shadow_model.history_from_csv(history_csv)
+        else:
+            with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+                history = shadow_model.history_from_warehouse(connection)
+        model = shadow_model.learn(history, calibration.shadow_model)
+    except (RulesError, shadow_model.NotEnoughHistory, shadow_model.HistoryFileError) as exc:
+        print(f"shadow model: {exc}", file=sys.stderr)
+        return 1
+    out = out_dir or settings.output_dir / "calibration"
+    out.mkdir(parents=True, exist_ok=True)
+    suggested = out / "suggested_rules.yml"
+    suggested.write_text(shadow_model.suggested_rules(model), encoding="utf-8")
+    print(model.summary())
+    print(model.weights.head(15).to_string(index=False))
+    print(f"suggested rules: {suggested}")
+    return 0
+
+
+def backtest_command(candidate_rules: Path, as_of) -> int:
+    """Rescore a copy of the warehouse with `candidate_rules` and print the comparison."""
+    from orchestration.backtest import run_backtest
+    from orchestration.rules import RulesError
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env()
+    work_dir = settings.output_dir / "backtest" / as_of.isoformat()
+    try:
+        result = run_backtest(
+            settings.warehouse_path, candidate_rules, as_of, work_dir, settings.landing_dir
+        )
+    except (RulesError, RuntimeError) as exc:
+        print(f"backtest: {exc}", file=sys.stderr)
+        return 1
+    print(result.text())
+    return 0
 
 
 def _instance():

@@ -1,7 +1,8 @@
 """The code location: every asset, check, job, schedule and resource of the nightly job.
 
 Graph: landing files -> raw.* (ingest) -> rules.* (rules) -> dbt staging / intermediate / marts
-(with dbt tests as asset checks) -> outbound.* (SQL hand-off, CRM push, SLA breach report).
+(with dbt tests as asset checks) -> outbound.* (SQL hand-off, CRM push, SLA breach report)
+and calibration.* (how past scores compare with what converted).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.assets.calibration import calibration_assets
 from orchestration.assets.dbt import lead_scoring_dbt_assets
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.outbound import outbound_assets
 from orchestration.assets.rules import rules_tables
+from orchestration.backtest_job import backtest_job
 from orchestration.landing_sensor import landing_sensor
 from orchestration.project import lead_scoring_dbt
 from orchestration.resources import Crm, Folders, Mailer, Warehouse
@@ -50,8 +53,14 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, rules_tables, lead_scoring_dbt_assets, *outbound_assets],
-    jobs=[nightly_job],
+    assets=[
+        *ingest_assets,
+        rules_tables,
+        lead_scoring_dbt_assets,
+        *outbound_assets,
+        *calibration_assets,
+    ],
+    jobs=[nightly_job, backtest_job],
     schedules=[nightly_schedule],
     sensors=[landing_sensor],
     executor=dg.in_process_executor,

@@ -7,6 +7,7 @@ models join. No rule value is ever spliced into SQL text.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from orchestration.canonical import ACTIVITY_TYPES
 
 RULE_FILES = ("scoring.yml", "disqualifiers.yml", "lifecycle.yml", "sla.yml")
+# Optional: a rules folder without it is calibrated with the defaults of CalibrationRules.
+CALIBRATION_FILE = "calibration.yml"
 
 ActivityType = Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
 
@@ -374,6 +377,46 @@ class SlaRules(_Strict):
         return self
 
 
+# --- calibration.yml -----------------------------------------------------------------------
+
+CALIBRATION_OUTCOMES = ("sql", "opportunity", "customer")
+CALIBRATION_OBJECTIVES = ("best_f1", "target_precision", "sales_capacity")
+
+
+class ScoreBand(_Strict):
+    band: Name
+    min_score: float | None
+
+
+class ShadowModelSettings(_Strict):
+    min_outcomes: Annotated[int, Field(ge=10)] = 50
+    test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    l2: Annotated[float, Field(gt=0)] = 1.0
+
+
+class CalibrationRules(_Strict):
+    outcome: Literal[CALIBRATION_OUTCOMES] = "opportunity"  # type: ignore[valid-type]
+    decision_age_days: Annotated[int, Field(ge=0, le=365)] = 0
+    horizon_days: Annotated[int, Field(ge=1, le=730)] = 30
+    bands: Annotated[list[ScoreBand], Field(min_length=1)] = [
+        ScoreBand(band="hot", min_score=100),
+        ScoreBand(band="warm", min_score=60),
+        ScoreBand(band="lukewarm", min_score=30),
+        ScoreBand(band="cold", min_score=None),
+    ]
+    objective: Literal[CALIBRATION_OBJECTIVES] = "best_f1"  # type: ignore[valid-type]
+    target_precision: Annotated[float, Field(gt=0, le=1)] = 0.5
+    sales_capacity_per_week: Annotated[float, Field(gt=0)] = 25
+    min_outcomes: Annotated[int, Field(ge=1)] = 20
+    shadow_model: ShadowModelSettings = ShadowModelSettings()
+
+    @model_validator(mode="after")
+    def _check(self) -> CalibrationRules:
+        _unique([b.band for b in self.bands], "band")
+        _bands_end_open([b.min_score for b in self.bands], "bands")
+        return self
+
+
 # --- loading ----------------------------------------------------------------------------
 
 
@@ -387,6 +430,7 @@ class Rules:
     sla: SlaRules
     personal_domains: dict[str, tuple[str, ...]]  # reason -> domains read from a list file
     version: str
+    calibration: CalibrationRules = dataclasses.field(default_factory=lambda: CalibrationRules())
 
 
 def load_rules(rules_dir: Path) -> Rules:
@@ -417,8 +461,19 @@ def load_rules(rules_dir: Path) -> Rules:
         lifecycle=lifecycle,
         sla=sla,
         personal_domains=list_files,
+        # calibration.yml is left out of the version on purpose: it changes how scores are
+        # judged, never a score, so editing it must not restamp the score history
         version=_content_hash(hashed_files),
+        calibration=load_calibration_rules(rules_dir),
     )
+
+
+def load_calibration_rules(rules_dir: Path) -> CalibrationRules:
+    """rules/calibration.yml, validated; the defaults when a rules folder has none (yet)."""
+    path = Path(rules_dir) / CALIBRATION_FILE
+    if not path.is_file():
+        return CalibrationRules()
+    return _validate(CalibrationRules, _parse_file(path), path)
 
 
 def _parse_file(path: Path) -> tuple[Any, yaml.Node | None]:
@@ -743,8 +798,31 @@ def rule_tables(
         "rules_version": pd.DataFrame(
             [{"rules_version": version, "loaded_at": pd.Timestamp.now(tz="UTC").tz_localize(None)}]
         ),
+        **calibration_tables(rules.calibration),
     }
     return tables
+
+
+def calibration_tables(calibration: CalibrationRules) -> dict[str, pd.DataFrame]:
+    """The calibration settings the dbt calibration models join (objectives stay in Python)."""
+    return {
+        "calibration_settings": pd.DataFrame(
+            [
+                {
+                    "outcome": calibration.outcome,
+                    "decision_age_days": calibration.decision_age_days,
+                    "horizon_days": calibration.horizon_days,
+                    "min_outcomes": calibration.min_outcomes,
+                }
+            ]
+        ),
+        "calibration_bands": pd.DataFrame(
+            [
+                {"band": b.band, "band_order": order, "min_score": b.min_score}
+                for order, b in enumerate(calibration.bands, start=1)
+            ]
+        ),
+    }
 
 
 def _frequency(frequency) -> tuple[str, int | None, int | None]:
@@ -939,4 +1017,11 @@ RULE_TABLE_TYPES: dict[str, dict[str, str]] = {
         "business_seconds_before": "bigint",
     },
     "rules_version": {"rules_version": "varchar", "loaded_at": "timestamp"},
+    "calibration_settings": {
+        "outcome": "varchar",
+        "decision_age_days": "integer",
+        "horizon_days": "integer",
+        "min_outcomes": "integer",
+    },
+    "calibration_bands": {"band": "varchar", "band_order": "integer", "min_score": "double"},
 }
