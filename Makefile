@@ -19,6 +19,11 @@ DEMO_ENV := LEAD_SCORING_LANDING_DIR=$(CURDIR)/sample_data/landing \
 	LEAD_SCORING_OUTPUT_DIR=$(DEMO_DIR)/output \
 	DAGSTER_HOME=$(CURDIR)/data/dagster_home
 
+# A local Dagster instance for the demo and the UI, without usage telemetry.
+DAGSTER_INSTANCE = mkdir -p $(CURDIR)/data/dagster_home && \
+	test -f $(CURDIR)/data/dagster_home/dagster.yaml || \
+	printf 'telemetry:\n  enabled: false\n' > $(CURDIR)/data/dagster_home/dagster.yaml
+
 .PHONY: install manifest demo test dev lint format sample-data clean
 
 $(UV):
@@ -36,14 +41,14 @@ manifest: install
 	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
 
 demo: manifest
-	mkdir -p $(CURDIR)/data/dagster_home && touch $(CURDIR)/data/dagster_home/dagster.yaml
+	$(DAGSTER_INSTANCE)
 	$(DEMO_ENV) $(BIN)/python -m orchestration run --as-of $(DEMO_AS_OF)
 
 test: manifest
 	$(BIN)/pytest
 
 dev: manifest
-	mkdir -p $(CURDIR)/data/dagster_home && touch $(CURDIR)/data/dagster_home/dagster.yaml
+	$(DAGSTER_INSTANCE)
 	$(DEMO_ENV) $(BIN)/dagster dev -w workspace.yaml
 
 lint: install
