@@ -168,3 +168,23 @@ def test_stage_on_any_past_date_is_answerable(nights):
     latest = {tuple(r.values()) for r in changes}
     for as_of in NIGHTS[:-1]:
         assert {tuple(r.values()) for r in nights[as_of]["changes"]} <= latest
+
+
+def test_sql_after_sales_handed_the_lead_back_starts_a_new_cycle(nights):
+    # MQL on the webinar, handed back by sales the next day, then a demo request: the SQL
+    # belongs to the new cycle, once, and never follows the recycle without an MQL
+    assert history(nights["2026-11-20"], "L-EDGE") == [
+        (None, "lead", at(2026, 11, 1, 12, 0), "created"),
+        ("lead", "mql", at(2026, 11, 9, 15, 0), "score"),
+        ("mql", "recycled", at(2026, 11, 10, 15, 0), "handed_back:unqualified"),
+        ("recycled", "mql", at(2026, 11, 12, 15, 0), "score"),
+        ("mql", "sql", at(2026, 11, 12, 15, 0), "hand_raise:demo_request"),
+    ]
+
+
+def test_a_deal_older_than_its_crm_lead_is_not_a_step_back(nights):
+    # the CRM record was created after its opportunity: the lead is known from its first trace
+    assert history(nights["2026-11-20"], "L-EARLYDEAL") == [
+        (None, "lead", at(2026, 11, 5, 10, 0), "created"),
+        ("lead", "opportunity", at(2026, 11, 5, 10, 0), "opportunity:O-EARLY"),
+    ]

@@ -43,15 +43,25 @@ pulses as (
     where lead_id is not null and task_status = 'completed'
 ),
 
+-- a lead is known from its first trace: its CRM record, or an earlier event or deal
+first_traces as (
+    select leads.lead_id, min(signals.signal_at) as first_signal_at
+    from leads
+    inner join signals on signals.lead_id = leads.lead_id
+    group by leads.lead_id
+),
+
 cycle_0_end as (
     select
         leads.lead_id,
-        leads.created_at as recycle_at,
+        case when first_traces.first_signal_at < leads.created_at
+            then first_traces.first_signal_at else leads.created_at end as recycle_at,
         terminal.opportunity_at,
         terminal.disqualified_at,
         coalesce(least(terminal.opportunity_at, terminal.disqualified_at), terminal.opportunity_at, terminal.disqualified_at) as ends_at
     from leads
     inner join terminal on terminal.lead_id = leads.lead_id
+    left join first_traces on first_traces.lead_id = leads.lead_id
 ),
 
 {% for k in range(1, cycles + 1) %}
@@ -80,22 +90,22 @@ cycle_{{ k }}_firsts as (
     where signal_rank = 1
 ),
 
-cycle_{{ k }}_qualified as (
+cycle_{{ k }}_entered as (
     select
         previous.lead_id,
         previous.opportunity_at,
         previous.disqualified_at,
         previous.ends_at,
-        -- an SQL before any MQL crossing is fast-tracked: it is an MQL at the same moment
+        mql_signal.signal_at as mql_signal_at,
+        mql_signal.reason as mql_signal_reason,
+        mql_signal.rules_version as mql_signal_rules_version,
+        sql_signal.signal_at as sql_signal_at,
+        sql_signal.reason as sql_signal_reason,
+        sql_signal.rules_version as sql_signal_rules_version,
+        -- the lead enters the cycle at its first MQL or SQL signal: an SQL before any MQL
+        -- crossing is fast-tracked, an MQL at the same moment
         case when sql_signal.signal_at < mql_signal.signal_at or mql_signal.signal_at is null
-            then sql_signal.signal_at else mql_signal.signal_at end as mql_at,
-        case when sql_signal.signal_at < mql_signal.signal_at or mql_signal.signal_at is null
-            then case when sql_signal.signal_at is not null then 'fast_track' end
-            else mql_signal.reason end as mql_reason,
-        coalesce(mql_signal.rules_version, sql_signal.rules_version) as mql_rules_version,
-        sql_signal.signal_at as sql_at,
-        sql_signal.reason as sql_reason,
-        sql_signal.rules_version as sql_rules_version
+            then sql_signal.signal_at else mql_signal.signal_at end as mql_at
     from cycle_{{ k - 1 }}_end as previous
     left join cycle_{{ k }}_firsts as mql_signal
         on mql_signal.lead_id = previous.lead_id and mql_signal.signal = 'mql'
@@ -104,15 +114,42 @@ cycle_{{ k }}_qualified as (
     where previous.recycle_at is not null
 ),
 
+-- sales handing the lead back after it entered the cycle ends the cycle
 cycle_{{ k }}_handed_back as (
-    select qualified.lead_id, min(signals.signal_at) as handed_back_at, min(signals.reason) as reason
-    from cycle_{{ k }}_qualified as qualified
+    select entered.lead_id, min(signals.signal_at) as handed_back_at, min(signals.reason) as reason
+    from cycle_{{ k }}_entered as entered
     inner join signals
-        on signals.lead_id = qualified.lead_id
+        on signals.lead_id = entered.lead_id
         and signals.signal = 'recycle_crm'
-        and signals.signal_at > qualified.mql_at
-        and (qualified.ends_at is null or signals.signal_at < qualified.ends_at)
-    group by qualified.lead_id
+        and signals.signal_at > entered.mql_at
+        and (entered.ends_at is null or signals.signal_at < entered.ends_at)
+    group by entered.lead_id
+),
+
+cycle_{{ k }}_qualified as (
+    select
+        entered.lead_id,
+        entered.opportunity_at,
+        entered.disqualified_at,
+        entered.ends_at,
+        entered.mql_at,
+        case
+            when entered.mql_at is null then null
+            when entered.mql_signal_at is null or entered.sql_signal_at < entered.mql_signal_at
+                then 'fast_track'
+            else entered.mql_signal_reason
+        end as mql_reason,
+        coalesce(entered.mql_signal_rules_version, entered.sql_signal_rules_version) as mql_rules_version,
+        handed_back.handed_back_at,
+        handed_back.reason as handed_back_reason,
+        -- an SQL signal after sales handed the lead back belongs to the next cycle
+        case when handed_back.handed_back_at is null or entered.sql_signal_at <= handed_back.handed_back_at
+            then entered.sql_signal_at end as sql_at,
+        case when handed_back.handed_back_at is null or entered.sql_signal_at <= handed_back.handed_back_at
+            then entered.sql_signal_reason end as sql_reason,
+        entered.sql_signal_rules_version as sql_rules_version
+    from cycle_{{ k }}_entered as entered
+    left join cycle_{{ k }}_handed_back as handed_back on handed_back.lead_id = entered.lead_id
 ),
 
 cycle_{{ k }}_pulse_gaps as (
@@ -148,17 +185,16 @@ cycle_{{ k }} as (
     select
         qualified.*,
         case
-            when handed_back.handed_back_at <= coalesce(inactive.inactive_at, handed_back.handed_back_at)
-                then handed_back.handed_back_at
+            when qualified.handed_back_at <= coalesce(inactive.inactive_at, qualified.handed_back_at)
+                then qualified.handed_back_at
             else inactive.inactive_at
         end as candidate_recycle_at,
         case
-            when handed_back.handed_back_at <= coalesce(inactive.inactive_at, handed_back.handed_back_at)
-                then handed_back.reason
+            when qualified.handed_back_at <= coalesce(inactive.inactive_at, qualified.handed_back_at)
+                then qualified.handed_back_reason
             else 'inactive_sql'
         end as recycle_reason
     from cycle_{{ k }}_qualified as qualified
-    left join cycle_{{ k }}_handed_back as handed_back on handed_back.lead_id = qualified.lead_id
     left join cycle_{{ k }}_inactive as inactive on inactive.lead_id = qualified.lead_id
 ),
 
@@ -175,8 +211,15 @@ cycle_{{ k }}_end as (
 {% endfor %}
 
 changes as (
-    select leads.lead_id, leads.created_at as changed_at, 'lead' as to_stage, 'created' as reason, version.rules_version
+    select
+        leads.lead_id,
+        case when first_traces.first_signal_at < leads.created_at
+            then first_traces.first_signal_at else leads.created_at end as changed_at,
+        'lead' as to_stage,
+        'created' as reason,
+        version.rules_version
     from leads
+    left join first_traces on first_traces.lead_id = leads.lead_id
     cross join version
 
     {% for k in range(1, cycles + 1) %}
