@@ -19,7 +19,7 @@ DEMO_ENV := LEAD_SCORING_LANDING_DIR=$(CURDIR)/sample_data/landing \
 	LEAD_SCORING_OUTPUT_DIR=$(DEMO_DIR)/output \
 	DAGSTER_HOME=$(CURDIR)/data/dagster_home
 
-.PHONY: install manifest demo test dev lint format sample-data clean
+.PHONY: install manifest demo test dev lint format sample-data bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -57,6 +57,14 @@ format: install
 # Regenerate the bundled sample exports (deterministic: same seed, same files).
 sample-data: install
 	$(BIN)/python -m orchestration.sample_data --out sample_data --leads 400 --seed 7 --end-date $(DEMO_AS_OF)
+
+# The benchmark (bench/run.py): the nightly run on generated exports of size S (10k leads),
+# M (100k) or L (1M), side by side with a hand-written DuckDB query (the floor) and pandas.
+# Data is cached in bench/data/; results go to bench/results/<SIZE>.json and .md.
+SIZE ?= S
+BENCH_ARGS ?=
+bench: manifest
+	$(BIN)/python -m bench.run --size $(SIZE) $(BENCH_ARGS)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
