@@ -1,6 +1,6 @@
 """The floor: one hand-written DuckDB query from the CSV exports to each lead's engagement score.
 
-    python -m bench.floor LANDING_DIR AS_OF OUT.csv
+    python -m bench.floor LANDING_DIR AS_OF OUT.csv    # BENCH_FLOOR_MEMORY_LIMIT=4GB to cap DuckDB
 
 It computes only what the night's answer needs (the scores of one day), with the same rules
 tables, matching, frequency conditions, day caps, decay, rule and group caps, floor and
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -192,9 +193,10 @@ from per_lead cross join engagement_settings as s
 """
 
 
-def floor_scores(landing: Path, as_of: dt.date, out: Path) -> int:
-    # DuckDB's default memory limit, as the pipeline's dbt runs get
-    with duckdb.connect() as connection:
+def floor_scores(landing: Path, as_of: dt.date, out: Path, memory_limit: str = "") -> int:
+    # DuckDB's default memory limit (80% of RAM), as the pipeline's dbt runs get, unless told
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    with duckdb.connect(config=config) as connection:
         connection.execute("set TimeZone = 'UTC'")
         for name, frame in engagement_rule_tables().items():
             connection.register(f"{name}_frame", frame)
@@ -226,8 +228,9 @@ def _frequency_window_us(connection: duckdb.DuckDBPyConnection) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    memory_limit = os.environ.get("BENCH_FLOOR_MEMORY_LIMIT", "")
     args = score_command_line(__doc__, argv)
-    rows = floor_scores(args.landing, args.as_of, args.out)
+    rows = floor_scores(args.landing, args.as_of, args.out, memory_limit)
     print(json.dumps({"leads_with_points": rows}))
 
 

@@ -13,7 +13,8 @@ each step in its own process so that the numbers are the step's alone:
 Wall time, CPU time (user + system, the process and all its children, dbt included) and peak
 resident memory of the largest process in the step's tree (the kernel's ru_maxrss of the
 waited-for tree, read with os.wait4). It then checks that 1, 3 and 4 give every lead the same
-engagement score to the cent, and writes bench/results/<size>.json and .md.
+engagement score to the cent, and writes bench/results/<size>.json and .md
+(<size>-no-pipeline.* or <size>-no-pandas.* when steps were left out).
 """
 
 from __future__ import annotations
@@ -268,9 +269,12 @@ def main(argv: list[str] | None = None) -> None:
         "scores_agree": compare(scores),
     }
     report["targets"] = _targets(report)
-    (RESULTS_DIR / f"{args.size}.json").write_text(json.dumps(report, indent=2) + "\n")
+    # a partial run gets its own file, so it never overwrites a complete one
+    name = args.size + ("-no-pipeline" if args.skip_pipeline else "")
+    name += "-no-pandas" if args.skip_pandas else ""
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = to_markdown(report)
-    (RESULTS_DIR / f"{args.size}.md").write_text(markdown)
+    (RESULTS_DIR / f"{name}.md").write_text(markdown)
     print(markdown)
 
 
