@@ -229,13 +229,14 @@ def _write_all(connection: duckdb.DuckDBPyConnection, size: Size, target: Path) 
         f"""
         {_leads_sql(size.leads, new_leads, size.accounts, night, 1)}
         union all
-        select * replace (
+        -- every 200th lead changed that day: sales started working it
+        select * exclude (i) replace (
             'working' as status,
             iso(timestamp '{night}' + to_seconds(cast(u(i, 'chg') * 86399 as bigint))) as updated_at
         )
         from ({_leads_sql(0, size.leads, size.accounts, end, LEAD_SPREAD_DAYS, with_index=True)})
         where i % {size.leads // changed} = 7
-        """.replace("select * replace", "select * exclude (i) replace"),
+        """,
         target / "night" / f"crm_leads_{night}.csv",
     )
     _copy(connection, _activities_sql(size.activities, daily, size.leads + new_leads, size.accounts, night, 1),
