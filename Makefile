@@ -24,7 +24,7 @@ DAGSTER_INSTANCE = mkdir -p $(CURDIR)/data/dagster_home && \
 	test -f $(CURDIR)/data/dagster_home/dagster.yaml || \
 	printf 'telemetry:\n  enabled: false\n' > $(CURDIR)/data/dagster_home/dagster.yaml
 
-.PHONY: install manifest demo test dev lint format sample-data clean
+.PHONY: install manifest demo test dev lint format sample-data bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -62,6 +62,14 @@ format: install
 # Regenerate the bundled sample exports (deterministic: same seed, same files).
 sample-data: install
 	$(BIN)/python -m orchestration.sample_data --out sample_data --leads 400 --seed 7 --end-date $(DEMO_AS_OF)
+
+# The benchmark (bench/run.py): the nightly run on generated exports of size S (10k leads),
+# M (100k) or L (1M), side by side with a hand-written DuckDB query (the floor) and pandas.
+# Data is cached in bench/data/; results go to bench/results/<SIZE>.json and .md.
+SIZE ?= S
+BENCH_ARGS ?=
+bench: manifest
+	$(BIN)/python -m bench.run --size $(SIZE) $(BENCH_ARGS)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
