@@ -331,7 +331,7 @@ class BusinessHours(_Strict):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        _check_time_zone(value)
+        check_time_zone(value)
         return value
 
     @field_validator("opens", "closes", mode="before")
@@ -595,7 +595,8 @@ def _bands_end_open(minimums: list[float | None], what: str) -> None:
         raise ValueError(f"{what}: min_score must fall from the top band to the bottom one")
 
 
-def _check_time_zone(name: str) -> None:
+def check_time_zone(name: str) -> None:
+    """Raise ValueError unless `name` is a time zone of the IANA database."""
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -922,7 +923,7 @@ def _is_zone(name: str | None) -> bool:
     if not name:
         return False
     try:
-        _check_time_zone(name)
+        check_time_zone(name)
     except ValueError:
         return False
     return True

@@ -22,12 +22,12 @@ working directory of `dagster dev`, the tests or cron.
 from __future__ import annotations
 
 import os
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.mail import SECURITY_MODES
+from orchestration.rules import check_time_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -70,11 +70,9 @@ class Settings:
         def time_zone(name: str) -> str:
             value = environ.get(name) or "UTC"
             try:
-                zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(
-                    f"{name}={value!r} is not a time zone (use an IANA name such as Europe/Berlin)"
-                ) from None
+                check_time_zone(value)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
             return value
 
         rate_text = environ.get("LEAD_SCORING_MAX_REJECT_RATE") or "0.01"

@@ -24,8 +24,8 @@ def test_configured_values():
     [
         (
             {"LEAD_SCORING_SOURCE_TZ": "Berlin"},
-            "LEAD_SCORING_SOURCE_TZ='Berlin' is not a time zone (use an IANA name such as "
-            "Europe/Berlin)",
+            "LEAD_SCORING_SOURCE_TZ: unknown time zone 'Berlin' (use an IANA name like "
+            "Europe/London)",
         ),
         (
             {"LEAD_SCORING_MAX_REJECT_RATE": "5%"},
