@@ -37,7 +37,7 @@ HISTORY_DAYS = 365
 LEAD_SPREAD_DAYS = 400
 USERS = 8
 # Bump when the generated data changes shape, so cached files are regenerated.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -297,10 +297,8 @@ def _leads_sql(
             pick({_list(COUNTRIES)}, i % {accounts}, 'cty') as country,
             pick({_list(LEAD_SOURCES)}, i, 'src') as lead_source,
             'U' || lpad(cast(1 + i % {USERS} as varchar), 3, '0') as owner_id,
-            -- no `unqualified` (a hand-back) yet: the results in bench/results were measured
-            -- without hand-backs, when they exposed a lifecycle bug (an SQL recorded twice)
-            -- since fixed; add it back when the results are measured again
-            pick(['new', 'working', 'nurture'], i, 'sts') as status,
+            -- `unqualified` is sales handing the lead back: recycles in the stage history
+            pick(['new', 'working', 'nurture', 'unqualified'], i, 'sts') as status,
             'A' || lpad(cast(i % {accounts} as varchar), 7, '0') as account_id,
             case when u(i, 'dnc') < 0.01 then 'true' else 'false' end as do_not_contact,
             iso(created) as created_at,

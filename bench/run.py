@@ -102,8 +102,8 @@ def _last_line(path: Path) -> str:
 
 
 def pipeline_env(work: Path) -> dict[str, str]:
-    # dagster-dbt passes the project's own profiles.yml to dbt, so the pipeline runs as users
-    # run it: DuckDB with its default memory limit (80% of RAM); nothing here can lower it.
+    # The pipeline runs as users run it: the project's own profiles.yml, and DuckDB's memory
+    # limit from LEAD_SCORING_MEMORY_LIMIT (4GB unless set in the caller's environment).
     return {
         "LEAD_SCORING_WAREHOUSE": str(work / "warehouse" / "lead_scoring.duckdb"),
         "LEAD_SCORING_LANDING_DIR": str(work / "landing"),
@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> None:
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB),
             "python": platform.python_version(),
             "duckdb": duckdb.__version__,
+            "pipeline_memory_limit": os.environ.get("LEAD_SCORING_MEMORY_LIMIT") or "4GB",
         },
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "steps": steps,
@@ -323,7 +324,8 @@ def to_markdown(report: dict) -> str:
         "",
         f"Measured {report['measured_at']} on {report['machine']['cpus']} CPUs, "
         f"{report['machine']['memory_gib']} GiB, DuckDB {report['machine']['duckdb']} "
-        "(default memory limit everywhere).",
+        f"(pipeline: DuckDB memory limit {report['machine']['pipeline_memory_limit']}; "
+        "floor: DuckDB's default).",
         "",
         "| step | wall s | CPU s | peak RSS GiB |",
         "| --- | ---: | ---: | ---: |",

@@ -25,9 +25,10 @@ from orchestration.run_date import AS_OF_TAG, default_as_of
 from orchestration.settings import Settings
 
 settings = Settings.from_env()
-# dbt runs as a subprocess and finds the warehouse through this variable (profiles.yml):
-# point it at the same absolute path the Python assets use.
+# dbt runs as a subprocess and finds the warehouse and its memory limit through these
+# variables (profiles.yml): the same absolute path and limit the Python assets use.
 os.environ["LEAD_SCORING_WAREHOUSE"] = str(settings.warehouse_path)
+os.environ["LEAD_SCORING_MEMORY_LIMIT"] = settings.memory_limit
 
 # DuckDB allows one writing process per file, and dbt is a process of its own: run the steps
 # of a run one after another, in one process.
@@ -65,7 +66,9 @@ defs = dg.Definitions(
     sensors=[landing_sensor],
     executor=dg.in_process_executor,
     resources={
-        "warehouse": Warehouse(path=str(settings.warehouse_path)),
+        "warehouse": Warehouse(
+            path=str(settings.warehouse_path), memory_limit=settings.memory_limit
+        ),
         "folders": Folders(
             landing_dir=str(settings.landing_dir),
             rules_dir=str(settings.rules_dir),

@@ -53,7 +53,11 @@ create table if not exists raw.load_ledger (
 )
 """
 # Columns added after the first release: older warehouses get them on the next load.
-LEDGER_ADDED_COLUMNS = {"encoding": "varchar", "rows_unmapped": "bigint"}
+LEDGER_ADDED_COLUMNS = {
+    "encoding": "varchar",
+    "rows_unmapped": "bigint",
+    "file_modified_ns": "bigint",
+}
 
 REJECTS_DDL = """
 create table if not exists raw.rejected_rows (
@@ -122,6 +126,9 @@ class PlannedLoad:
     encoding: str  # utf-8, windows-1252 (re-encoded first) or binary (JSON Lines, Parquet)
     delimiter: str
     source_time_zone: str
+    # size and modification time when it was hashed: a later night skips the unchanged file
+    file_size: int
+    file_modified_ns: int
 
 
 @dataclass(frozen=True)
@@ -207,11 +214,24 @@ def load_table(
         try:
             if fmt is None:
                 raise LandingFileError(_unknown_header_message(landing, header))
+            if _same_file_loaded(connection, table, landing):
+                report.files_skipped.append(landing.name)
+                continue
+            stat = landing.path.stat()
             digest, encoding = _scan(landing)
             if _already_loaded(connection, table, digest):
                 report.files_skipped.append(landing.name)
                 continue
-            plan = PlannedLoad(table, fmt, digest, encoding, dialect, source_time_zone)
+            plan = PlannedLoad(
+                table,
+                fmt,
+                digest,
+                encoding,
+                dialect,
+                source_time_zone,
+                file_size=stat.st_size,
+                file_modified_ns=stat.st_mtime_ns,
+            )
             load = _load_file(connection, landing, plan)
         except LandingFileError as exc:
             report.errors.append(str(exc))
@@ -222,6 +242,20 @@ def load_table(
         report.rows_rejected += load.rows_rejected
         report.rows_unmapped += load.rows_unmapped
     return report
+
+
+def _same_file_loaded(connection, table: RawTable, landing: LandingFile) -> bool:
+    """The file at this path was loaded and has not been touched since (same size and
+    modification time): skip it without reading it. Landing folders keep months of exports,
+    and hashing them all again every night would cost more than loading the new one."""
+    stat = landing.path.stat()
+    return bool(
+        connection.execute(
+            "select count(*) from raw.load_ledger where table_name = ? and file_path = ? "
+            "and file_size = ? and file_modified_ns = ?",
+            [table.name, str(landing.path), stat.st_size, stat.st_mtime_ns],
+        ).fetchone()[0]
+    )
 
 
 def _already_loaded(connection, table: RawTable, digest: str) -> bool:
@@ -497,14 +531,15 @@ def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
         [table.name, landing.name],
     ).fetchone()[0]
     connection.execute(
-        "insert into raw.load_ledger (table_name, file_name, file_path, file_size, sha256, "
-        "file_format, encoding, rows_read, rows_loaded, rows_rejected, rows_unmapped, status, "
-        f"loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {LOADED_AT})",
+        "insert into raw.load_ledger (table_name, file_name, file_path, file_size, "
+        "file_modified_ns, sha256, file_format, encoding, rows_read, rows_loaded, rows_rejected, "
+        f"rows_unmapped, status, loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {LOADED_AT})",
         [
             table.name,
             landing.name,
             str(landing.path),
-            landing.path.stat().st_size,
+            plan.file_size,
+            plan.file_modified_ns,
             plan.digest,
             f"{fmt.name}_{landing.reader}",
             plan.encoding,

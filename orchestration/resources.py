@@ -23,12 +23,14 @@ class Warehouse(dg.ConfigurableResource):
     """
 
     path: str
+    # past this DuckDB spills to disk (the same limit dbt's profile sets)
+    memory_limit: str = "4GB"
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # Timestamps are stored as naive UTC; a session in UTC keeps casts from shifting them.
-        connection = duckdb.connect(self.path)
+        connection = duckdb.connect(self.path, config={"memory_limit": self.memory_limit})
         try:
             connection.execute("set TimeZone = 'UTC'")
             yield connection

@@ -10,6 +10,7 @@
 | LEAD_SCORING_SCHEDULE_TZ     | UTC                                     |
 | LEAD_SCORING_SOURCE_TZ       | UTC                                     |
 | LEAD_SCORING_MAX_REJECT_RATE | 0.01                                    |
+| LEAD_SCORING_MEMORY_LIMIT    | 4GB (DuckDB's limit, ingest and dbt)    |
 
 and the outbound settings (CRM push, SLA report delivery) listed in the README. Secrets (CRM
 tokens, the SMTP password, the webhook URL) are not read here: the resources read them from
@@ -22,12 +23,25 @@ working directory of `dagster dev`, the tests or cron.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.mail import SECURITY_MODES
 from orchestration.rules import check_time_zone
+
+MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def memory_limit(value: str) -> str:
+    value = value.strip()
+    if not MEMORY_LIMIT.fullmatch(value):
+        raise ValueError(
+            f"LEAD_SCORING_MEMORY_LIMIT={value!r} must be a size such as 4GB or 2500MiB"
+        )
+    return value
+
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -45,6 +59,9 @@ class Settings:
     source_time_zone: str = "UTC"
     # share of a file's rows that may be rejected before the ingest check warns
     max_reject_rate: float = 0.01
+    # DuckDB's memory limit for every connection (ingest and dbt): past it, DuckDB spills to
+    # disk next to the warehouse instead of growing
+    memory_limit: str = "4GB"
     crm_target: str = "none"
     crm_dry_run: bool = False
     crm_base_url: str = ""
@@ -134,4 +151,5 @@ class Settings:
             schedule_time_zone=time_zone("LEAD_SCORING_SCHEDULE_TZ"),
             source_time_zone=time_zone("LEAD_SCORING_SOURCE_TZ"),
             max_reject_rate=max_reject_rate,
+            memory_limit=memory_limit(environ.get("LEAD_SCORING_MEMORY_LIMIT") or "4GB"),
         )

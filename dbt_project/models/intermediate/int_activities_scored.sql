@@ -2,6 +2,9 @@
 -- the first rule (in the order of rules/scoring.yml) whose activity type, detail, patterns and
 -- frequency condition all hold. Groups add up, so an event can score in several groups.
 -- Events no rule matches earn nothing and are not listed.
+{{ config(materialized='table') }}
+-- A table, not a view: the scoring day's explanations, the score history, the lifecycle
+-- signals and the stage history all read it, and matching rules is the heaviest step.
 with activities as (
     select * from {{ ref('int_activities_matched_to_leads') }}
     where lead_id is not null

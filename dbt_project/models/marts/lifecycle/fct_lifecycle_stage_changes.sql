@@ -12,7 +12,8 @@ with leads as (
     select lead_id, created_at from {{ ref('stg_crm__leads') }}
 ),
 
-signals as (
+-- read by every cycle below: computed once
+signals as materialized (
     select * from {{ ref('int_lifecycle_signals') }}
 ),
 
@@ -35,12 +36,17 @@ terminal as (
     group by leads.lead_id
 ),
 
--- engagement and sales touches: an SQL without either for too long is recycled
-pulses as (
-    select distinct lead_id, occurred_at as pulse_at from {{ ref('int_activities_scored') }}
-    union
-    select lead_id, occurred_at from {{ ref('stg_crm__tasks') }}
-    where lead_id is not null and task_status = 'completed'
+-- engagement and sales touches: an SQL without either for too long is recycled (so only
+-- leads with an SQL signal need them)
+pulses as materialized (
+    select lead_id, pulse_at
+    from (
+        select lead_id, occurred_at as pulse_at from {{ ref('int_activities_scored') }}
+        union
+        select lead_id, occurred_at from {{ ref('stg_crm__tasks') }}
+        where lead_id is not null and task_status = 'completed'
+    ) as touches
+    where lead_id in (select lead_id from signals where signal = 'sql')
 ),
 
 -- a lead is known from its first trace: its CRM record, or an earlier event or deal

@@ -6,26 +6,52 @@
         on_schema_change='append_new_columns',
     )
 }}
--- Point-in-time score history: one row per lead per day, as it stood at the end of that day.
+-- Point-in-time score history: each lead's score as it stood at the end of a day.
+--   * The scoring day of every nightly run: every lead known by then.
+--   * Earlier days no nightly run scored (a first build, a --full-refresh, nights skipped):
+--     only the days something reads back: the lead's event days (a score rises only on a day
+--     with events, so these hold every threshold crossing the lifecycle looks for) and the
+--     lead's calibration decision day. In between, a lead's score only decays.
 -- Each night adds its day; a re-run or backfill of a night replaces exactly that day.
 with score_dates as (
     {{ score_dates_to_compute() }}
 ),
 
 leads as (
-    select lead_id, created_at from {{ ref('stg_crm__leads') }}
+    select lead_id, cast(created_at as date) as created_date from {{ ref('stg_crm__leads') }}
 ),
 
-lead_days as (
-    select score_dates.score_date, leads.lead_id
+earlier_points as (
+    select distinct scored.lead_id, scored.activity_date as score_date
+    from {{ ref('int_activities_scored') }} as scored
+    inner join score_dates on score_dates.score_date = scored.activity_date
+
+    union
+
+    select leads.lead_id, cast({{ dbt.dateadd('day', 'settings.decision_age_days', 'leads.created_date') }} as date)
+    from leads
+    cross join {{ source('rules', 'calibration_settings') }} as settings
+),
+
+score_points as (
+    select leads.lead_id, score_dates.score_date
     from score_dates
-    inner join leads on cast(leads.created_at as date) <= score_dates.score_date
+    inner join leads on leads.created_date <= score_dates.score_date
+    where score_dates.score_date = {{ as_of_date() }}
+
+    union
+
+    select earlier_points.lead_id, earlier_points.score_date
+    from earlier_points
+    inner join score_dates on score_dates.score_date = earlier_points.score_date
+    inner join leads on leads.lead_id = earlier_points.lead_id
+    where earlier_points.score_date < {{ as_of_date() }}
+      and leads.created_date <= earlier_points.score_date
 ),
 
 engagement as (
     select score_date, lead_id, sum(final_points) as engagement_points
-    from {{ ref('int_engagement_contributions_daily') }}
-    where score_date in (select score_date from score_dates)
+    from {{ engagement_contributions('score_points') }} as contributions
     group by score_date, lead_id
 ),
 
@@ -42,18 +68,18 @@ settings as (
 
 scores as (
     select
-        lead_days.score_date,
-        lead_days.lead_id,
+        score_points.score_date,
+        score_points.lead_id,
         {{ points('coalesce(fit.fit_score, 0)') }} as fit_score,
         {{ points('coalesce(engagement.engagement_points, 0)') }} as engagement_points,
         settings.score_floor,
         settings.score_ceiling
-    from lead_days
+    from score_points
     cross join settings
     left join engagement
-        on engagement.lead_id = lead_days.lead_id
-        and engagement.score_date = lead_days.score_date
-    left join fit on fit.lead_id = lead_days.lead_id
+        on engagement.lead_id = score_points.lead_id
+        and engagement.score_date = score_points.score_date
+    left join fit on fit.lead_id = score_points.lead_id
 ),
 
 limited as (

@@ -7,7 +7,7 @@ with scores as (
 
 engagement as (
     select *
-    from {{ ref('int_engagement_contributions_daily') }}
+    from {{ ref('int_engagement_contributions') }}
     where score_date = {{ as_of_date() }}
 ),
 
