@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(work, ignore_errors=True)
     (work / "landing").mkdir(parents=True)
     (work / "dagster_home").mkdir()
+    (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     for path in sorted((data / "base").glob("*.csv")):
         (work / "landing" / path.name).symlink_to(path)
 

@@ -413,9 +413,9 @@ def _load_file(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
             connection.execute("rollback")
             raise
         finally:
+            connection.execute("drop view if exists temp.mapped_file")
             for temp in (
                 "staged_file",
-                "mapped_file",
                 "checked_file",
                 "staged_reject_errors",
                 "staged_reject_scans",
@@ -486,15 +486,17 @@ def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
                 f"'{name}: expected {_describe_kind(kind)}, got \"' || {text} || '\"' end"
             )
     reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
-    connection.execute(
-        f"create or replace temp table checked_file as select *, {reason} as _reason from mapped_file"
-    )
-
     column_list = ", ".join(table.columns)
     cast_list = ", ".join(f"{casts[name]} as {name}" for name in table.columns)
+    # one pass from the file's text to typed values and the reason a row is rejected; the only
+    # copy of the file besides staged_file (an export can hold tens of millions of rows)
+    connection.execute(
+        f"create or replace temp table checked_file as "
+        f"select _source_row, _unmapped, {cast_list}, {reason} as _reason from mapped_file"
+    )
     connection.execute(
         f"insert into raw.{table.name} ({column_list}, _source_file, _source_row, _loaded_at) "
-        f"select {cast_list}, ?, _source_row, {LOADED_AT} from checked_file where _reason is null",
+        f"select {column_list}, ?, _source_row, {LOADED_AT} from checked_file where _reason is null",
         [landing.name],
     )
     # the rejected row as the file had it (all its columns), so it can be fixed and re-sent
@@ -618,7 +620,8 @@ def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
             f"select * replace (coalesce({key}, 'sha256:' || sha256(concat_ws('|', {content}))) "
             f"as {key}) from ({mapped})"
         )
-    connection.execute(f"create or replace temp table mapped_file as {mapped}")
+    # a view: read once, into checked_file
+    connection.execute(f"create or replace temp view mapped_file as {mapped}")
 
 
 def _cast(name: str, kind: str, source_time_zone: str) -> str:

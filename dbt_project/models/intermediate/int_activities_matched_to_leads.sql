@@ -1,6 +1,8 @@
 -- Every marketing event with the CRM lead it belongs to: by the CRM id it carries (a lead or
--- contact id, resolved to the person it was merged into), else by its normalised e-mail. Events that match no lead are kept (lead_id null) for when the
--- visitor is identified later.
+-- contact id, resolved to the person it was merged into), else by its normalised e-mail.
+-- Events that match no lead are kept (lead_id null) for when the visitor is identified later.
+-- A table: scoring, the lifecycle signals and calibration all read it.
+{{ config(materialized='table') }}
 with activities as (
     select * from {{ ref('stg_marketing__activities') }}
 ),

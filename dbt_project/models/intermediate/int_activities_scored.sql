@@ -14,13 +14,11 @@ with activities as (
 category_matches as (
     select
         activities.activity_id,
-        categories.category,
-        row_number() over (
-            partition by activities.activity_id order by categories.category_order
-        ) as category_rank
+        min_by(categories.category, categories.category_order) as category
     from activities
     inner join {{ source('rules', 'page_categories') }} as categories
         on lower(activities.url) like categories.like_pattern escape '\'
+    group by activities.activity_id
 ),
 
 categorised as (
@@ -30,7 +28,6 @@ categorised as (
     from activities
     left join category_matches
         on category_matches.activity_id = activities.activity_id
-        and category_matches.category_rank = 1
 ),
 
 rules as (
@@ -100,7 +97,13 @@ matching as (
         ) as occurrence_number,
         min(candidates.activity_date) over (
             partition by candidates.lead_id, candidates.rule_id
-        ) as first_activity_date
+        ) as first_activity_date,
+        -- up to and including this instant (events at the same instant count alike)
+        count(*) over (
+            partition by candidates.lead_id, candidates.rule_id
+            order by candidates.occurred_at
+            range between unbounded preceding and current row
+        ) as events_so_far
     from candidates
     left join attribute_hits
         on attribute_hits.activity_id = candidates.activity_id
@@ -108,20 +111,29 @@ matching as (
     where coalesce(attribute_hits.attributes_matched, 0) = candidates.constrained_attributes
 ),
 
--- {min_events: N, within_days: D}: the matching events in the D days up to each event
+-- {min_events: N, within_days: D}: the matching events in the D days up to each event (ties
+-- at the same instant included) = the events up to it minus the events up to D days before
+-- it, found with an ASOF join (the last event at or before that instant, and its running
+-- count). Linear after sorting, where pairing each event with the earlier ones in its window
+-- is quadratic in a lead's events: a lead with thousands of visits costs what it should.
+min_events_rows as (
+    select
+        *,
+        {{ dbt.dateadd('day', '0 - frequency_days', 'occurred_at') }} as window_opens_at
+    from matching
+    where frequency_mode = 'min_events'
+),
+
 events_in_frequency_window as (
     select
         later.activity_id,
         later.rule_id,
-        count(*) as recent_events
-    from matching as later
-    inner join matching as earlier
+        later.events_so_far - coalesce(earlier.events_so_far, 0) as recent_events
+    from min_events_rows as later
+    asof left join matching as earlier
         on earlier.lead_id = later.lead_id
         and earlier.rule_id = later.rule_id
-        and earlier.occurred_at <= later.occurred_at
-        and earlier.occurred_at > {{ dbt.dateadd('day', '0 - later.frequency_days', 'later.occurred_at') }}
-    where later.frequency_mode = 'min_events'
-    group by later.activity_id, later.rule_id
+        and earlier.occurred_at <= later.window_opens_at
 ),
 
 qualifying as (
