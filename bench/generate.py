@@ -37,7 +37,7 @@ HISTORY_DAYS = 365
 LEAD_SPREAD_DAYS = 400
 USERS = 8
 # Bump when the generated data changes shape, so cached files are regenerated.
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -333,8 +333,12 @@ def _activities_sql(
             activity_type,
             iso(timestamp '{last_day}' - to_days(cast(floor(pow(u(i, 'day'), 1.3) * {days}) as bigint))
                 + to_seconds(cast(u(i, 'sec') * 86399 as bigint))) as occurred_at,
+            -- 40% of visits carry a tracking parameter, as real traffic does: ~90k distinct URLs
             case when activity_type = 'web_visit'
-                then 'https://www.example-saas.com' || pick({_list(URL_PATHS)}, i, 'url') end as url,
+                then 'https://www.example-saas.com' || pick({_list(URL_PATHS)}, i, 'url')
+                    || case when u(i, 'utm') < 0.4
+                        then '?utm_campaign=c' || cast(floor(u(i, 'utc') * 5000) as bigint) else '' end
+                end as url,
             case when activity_type = 'form_fill' then pick({_list(FORM_NAMES)}, i, 'frm') end as form_name,
             case when activity_type like 'email%' or activity_type like 'webinar%'
                 then 'campaign-' || cast(floor(u(i, 'cmp') * 40) as bigint) end as campaign,

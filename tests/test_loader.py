@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import orchestration.loader as loader
 from orchestration.canonical import RAW_TABLES_BY_NAME
 from orchestration.loader import landing_files, load_table
 
@@ -97,6 +98,29 @@ def test_the_same_file_loads_once_and_a_changed_file_is_recorded(tmp_path, conne
         "select status from raw.load_ledger order by loaded_at"
     ).fetchall()
     assert statuses == [("loaded",), ("loaded_changed_file",)]
+
+
+def test_an_untouched_file_is_not_read_again_and_a_touched_copy_is_known_by_content(
+    tmp_path, connection, monkeypatch
+):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landing / "crm_leads_2026-11-20.csv"
+    path.write_text(f"{LEAD_HEADER}\n{lead_row('L1')}\n")
+    assert load_table(connection, LEADS, landing).rows_loaded == 1
+
+    hashed = []
+    real_scan = loader._scan
+    monkeypatch.setattr(
+        loader, "_scan", lambda landing: hashed.append(landing.name) or real_scan(landing)
+    )
+    # same path, size and modification time: skipped without reading its bytes
+    again = load_table(connection, LEADS, landing)
+    assert (again.rows_loaded, again.files_skipped, hashed) == (0, [path.name], [])
+    # rewritten with the same bytes (a new mtime): read, and recognised by its content
+    path.write_text(path.read_text())
+    touched = load_table(connection, LEADS, landing)
+    assert (touched.rows_loaded, touched.files_skipped, hashed) == (0, [path.name], [path.name])
 
 
 def test_unreadable_files_are_named_and_other_files_still_load(tmp_path, connection):

@@ -286,6 +286,42 @@ def test_account_rollup_matches_leads_by_domain(night):
     assert night.query("select count(*) from marts.fct_account_scores where leads > 0")[0][0] > 50
 
 
+def test_first_build_keeps_history_where_it_is_read(night):
+    """Every lead on the scoring day; before it (120 days, history_days), each lead's days with
+    scored events (where a score can cross a bar) and its creation day (calibration's
+    decision day with decision_age_days 0), never before the lead existed."""
+    differences = night.query(
+        f"""
+        with leads as (
+            select lead_id, cast(created_at as date) as created_date from staging.stg_crm__leads
+        ),
+        expected as (
+            select lead_id, date '{AS_OF}' as score_date from leads
+            union
+            select scored.lead_id, scored.activity_date
+            from intermediate.int_activities_scored as scored
+            inner join leads using (lead_id)
+            where scored.activity_date >= leads.created_date
+            union
+            select lead_id, created_date from leads
+        ),
+        expected_in_range as (
+            select * from expected
+            where score_date between date '{AS_OF}' - 119 and date '{AS_OF}'
+        ),
+        history as (select lead_id, score_date from marts.fct_lead_scores_daily)
+        select
+            (select count(*) from (select * from history except select * from expected_in_range)),
+            (select count(*) from (select * from expected_in_range except select * from history))
+        """
+    )
+    assert differences == [(0, 0)]
+    [(leads, days)] = night.query(
+        "select count(distinct lead_id), count(*) from marts.fct_lead_scores_daily"
+    )
+    assert leads > 300 and days < leads * 30  # far fewer rows than 120 days x every lead
+
+
 def test_next_night_adds_one_day_and_keeps_weekend_out_of_the_sla(night):
     result = night.run("2026-11-21")  # a Saturday
     assert result.success, failure_messages(result)

@@ -2,32 +2,27 @@
 -- the first rule (in the order of rules/scoring.yml) whose activity type, detail, patterns and
 -- frequency condition all hold. Groups add up, so an event can score in several groups.
 -- Events no rule matches earn nothing and are not listed.
+--
+-- Built for tens of millions of events: patterns are matched once per distinct event
+-- "signature" (type, detail and the attributes patterns look at), not once per event and
+-- rule, and only rules with a frequency condition number their events.
 {{ config(materialized='table') }}
 -- A table, not a view: the scoring day's explanations, the score history, the lifecycle
--- signals and the stage history all read it, and matching rules is the heaviest step.
+-- signals and the stage history all read it.
 with activities as (
-    select * from {{ ref('int_activities_matched_to_leads') }}
+    select
+        activity_id,
+        lead_id,
+        activity_type,
+        detail,
+        lower(url) as url,
+        lower(form_name) as form_name,
+        lower(campaign) as campaign,
+        lower(asset) as asset,
+        occurred_at,
+        activity_date
+    from {{ ref('int_activities_matched_to_leads') }}
     where lead_id is not null
-),
-
--- a web visit's page category: the first category (in rules order) whose URL pattern matches
-category_matches as (
-    select
-        activities.activity_id,
-        min_by(categories.category, categories.category_order) as category
-    from activities
-    inner join {{ source('rules', 'page_categories') }} as categories
-        on lower(activities.url) like categories.like_pattern escape '\'
-    group by activities.activity_id
-),
-
-categorised as (
-    select
-        activities.*,
-        category_matches.category as page_category
-    from activities
-    left join category_matches
-        on category_matches.activity_id = activities.activity_id
 ),
 
 rules as (
@@ -38,18 +33,64 @@ patterns as (
     select * from {{ source('rules', 'rule_patterns') }}
 ),
 
-candidates as (
+-- a web page's category: the first category (in rules order) whose URL pattern matches
+url_categories as (
     select
-        categorised.activity_id,
-        categorised.lead_id,
-        categorised.activity_type,
-        categorised.page_category,
-        categorised.url,
-        categorised.form_name,
-        categorised.campaign,
-        categorised.asset,
-        categorised.occurred_at,
-        categorised.activity_date,
+        urls.url,
+        min_by(categories.category, categories.category_order) as page_category
+    from (select distinct url from activities where url is not null) as urls
+    inner join {{ source('rules', 'page_categories') }} as categories
+        on urls.url like categories.like_pattern escape '\'
+    group by urls.url
+),
+
+signatures as (
+    select distinct
+        activities.activity_type,
+        activities.detail,
+        activities.url,
+        url_categories.page_category,
+        activities.form_name,
+        activities.campaign,
+        activities.asset
+    from activities
+    left join url_categories on url_categories.url = activities.url
+),
+
+-- The rules each signature matches: activity type and detail, and for each constrained
+-- attribute (url, page_category, form_name, campaign, asset) any one of its patterns.
+signature_rules as (
+    select
+        signatures.*,
+        rules.rule_id
+    from signatures
+    inner join rules
+        on rules.activity_type = signatures.activity_type
+        and (rules.detail is null or rules.detail = signatures.detail)
+    where rules.constrained_attributes = (
+        select count(distinct patterns.attribute)
+        from patterns
+        where patterns.rule_id = rules.rule_id
+          and lower(case patterns.attribute
+              when 'url' then signatures.url
+              when 'page_category' then signatures.page_category
+              when 'form_name' then signatures.form_name
+              when 'campaign' then signatures.campaign
+              when 'asset' then signatures.asset
+          end) like patterns.like_pattern escape '\'
+    )
+),
+
+-- Events with each rule they match (narrow rows: an event of a common kind matches a few
+-- rules, and there are many events)
+matching as (
+    select
+        activities.activity_id,
+        activities.lead_id,
+        activities.activity_type,
+        url_categories.page_category,
+        activities.occurred_at,
+        activities.activity_date,
         rules.rule_id,
         rules.rule_order,
         rules.group_id,
@@ -58,69 +99,48 @@ candidates as (
         rules.max_points_per_day,
         rules.frequency_mode,
         rules.frequency_n,
-        rules.frequency_days,
-        rules.constrained_attributes
-    from categorised
-    inner join rules
-        on rules.activity_type = categorised.activity_type
-        and (rules.detail is null or rules.detail = categorised.detail)
+        rules.frequency_days
+    from activities
+    left join url_categories on url_categories.url = activities.url
+    inner join signature_rules
+        on signature_rules.activity_type = activities.activity_type
+        and signature_rules.detail is not distinct from activities.detail
+        and signature_rules.url is not distinct from activities.url
+        and signature_rules.page_category is not distinct from url_categories.page_category
+        and signature_rules.form_name is not distinct from activities.form_name
+        and signature_rules.campaign is not distinct from activities.campaign
+        and signature_rules.asset is not distinct from activities.asset
+    inner join rules on rules.rule_id = signature_rules.rule_id
 ),
 
--- How many of a rule's constrained attributes (url, page_category, form_name, campaign,
--- asset) the event satisfies: any one pattern per attribute is enough.
-attribute_hits as (
+-- Rules with a frequency condition count the lead's events that match them: numbered per
+-- lead and rule (first time, nth time), the lead's first day (returning), and the running
+-- count up to each instant, events at the same instant alike ({min_events, within_days}).
+counted as (
     select
-        candidates.activity_id,
-        candidates.rule_id,
-        count(distinct patterns.attribute) as attributes_matched
-    from candidates
-    inner join patterns
-        on patterns.rule_id = candidates.rule_id
-        and lower(case patterns.attribute
-            when 'url' then candidates.url
-            when 'page_category' then candidates.page_category
-            when 'form_name' then candidates.form_name
-            when 'campaign' then candidates.campaign
-            when 'asset' then candidates.asset
-        end) like patterns.like_pattern escape '\'
-    group by candidates.activity_id, candidates.rule_id
-),
-
--- Events that match a rule's patterns, numbered per lead and rule: the frequency conditions
--- count these (first time, nth time, returning on a later day).
-matching as (
-    select
-        candidates.*,
+        matching.*,
         row_number() over (
-            partition by candidates.lead_id, candidates.rule_id
-            order by candidates.occurred_at, candidates.activity_id
+            partition by lead_id, rule_id order by occurred_at, activity_id
         ) as occurrence_number,
-        min(candidates.activity_date) over (
-            partition by candidates.lead_id, candidates.rule_id
-        ) as first_activity_date,
-        -- up to and including this instant (events at the same instant count alike)
+        min(activity_date) over (partition by lead_id, rule_id) as first_activity_date,
         count(*) over (
-            partition by candidates.lead_id, candidates.rule_id
-            order by candidates.occurred_at
+            partition by lead_id, rule_id
+            order by occurred_at
             range between unbounded preceding and current row
         ) as events_so_far
-    from candidates
-    left join attribute_hits
-        on attribute_hits.activity_id = candidates.activity_id
-        and attribute_hits.rule_id = candidates.rule_id
-    where coalesce(attribute_hits.attributes_matched, 0) = candidates.constrained_attributes
+    from matching
+    where frequency_mode <> 'every_time'
 ),
 
--- {min_events: N, within_days: D}: the matching events in the D days up to each event (ties
--- at the same instant included) = the events up to it minus the events up to D days before
--- it, found with an ASOF join (the last event at or before that instant, and its running
--- count). Linear after sorting, where pairing each event with the earlier ones in its window
--- is quadratic in a lead's events: a lead with thousands of visits costs what it should.
+-- {min_events: N, within_days: D}: the matching events in the D days up to each event = the
+-- events up to it minus the events up to D days before it, found with an ASOF join (the last
+-- event at or before that instant, and its running count). Linear after sorting, where
+-- pairing each event with the earlier ones in its window is quadratic in a lead's events.
 min_events_rows as (
     select
         *,
         {{ dbt.dateadd('day', '0 - frequency_days', 'occurred_at') }} as window_opens_at
-    from matching
+    from counted
     where frequency_mode = 'min_events'
 ),
 
@@ -130,24 +150,34 @@ events_in_frequency_window as (
         later.rule_id,
         later.events_so_far - coalesce(earlier.events_so_far, 0) as recent_events
     from min_events_rows as later
-    asof left join matching as earlier
+    asof left join counted as earlier
         on earlier.lead_id = later.lead_id
         and earlier.rule_id = later.rule_id
         and earlier.occurred_at <= later.window_opens_at
 ),
 
 qualifying as (
-    select matching.*
+    select
+        activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
+        rule_id, rule_order, group_id, points, max_points, max_points_per_day
     from matching
+    where frequency_mode = 'every_time'
+
+    union all
+
+    select
+        counted.activity_id, counted.lead_id, counted.activity_type, counted.page_category,
+        counted.occurred_at, counted.activity_date, counted.rule_id, counted.rule_order,
+        counted.group_id, counted.points, counted.max_points, counted.max_points_per_day
+    from counted
     left join events_in_frequency_window as recent
-        on recent.activity_id = matching.activity_id
-        and recent.rule_id = matching.rule_id
-    where case matching.frequency_mode
-        when 'every_time' then true
-        when 'first_time' then matching.occurrence_number = 1
-        when 'nth_time' then matching.occurrence_number = matching.frequency_n
-        when 'returning' then matching.activity_date > matching.first_activity_date
-        when 'min_events' then recent.recent_events >= matching.frequency_n
+        on recent.activity_id = counted.activity_id
+        and recent.rule_id = counted.rule_id
+    where case counted.frequency_mode
+        when 'first_time' then counted.occurrence_number = 1
+        when 'nth_time' then counted.occurrence_number = counted.frequency_n
+        when 'returning' then counted.activity_date > counted.first_activity_date
+        when 'min_events' then recent.recent_events >= counted.frequency_n
     end
 ),
 
