@@ -9,7 +9,9 @@
 {{ config(materialized='table') }}
 -- A table, not a view: the scoring day's explanations, the score history, the lifecycle
 -- signals and the stage history all read it.
-with activities as (
+-- `not materialized`: the events are read where they are needed; a copy of tens of millions
+-- of rows (DuckDB's default for a CTE read twice) would spill gigabytes to disk.
+with activities as not materialized (
     select
         activity_id,
         lead_id,
@@ -83,7 +85,7 @@ signature_rules as (
 
 -- Events with each rule they match (narrow rows: an event of a common kind matches a few
 -- rules, and there are many events)
-matching as (
+matching as not materialized (
     select
         activities.activity_id,
         activities.lead_id,
