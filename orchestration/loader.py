@@ -414,8 +414,8 @@ def _load_file(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
             raise
         finally:
             connection.execute("drop view if exists temp.mapped_file")
+            connection.execute("drop view if exists temp.staged_file")
             for temp in (
-                "staged_file",
                 "checked_file",
                 "staged_reject_errors",
                 "staged_reject_scans",
@@ -433,20 +433,22 @@ def _transcode_cp1252(source: Path, target: Path) -> None:
 
 
 def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> None:
-    """Read the file as text columns into a temporary table; structural CSV errors go to rejects."""
+    """The file as text columns, numbered rows: a view, read once (into checked_file), so a
+    file of tens of millions of rows is not copied first; structural CSV errors go to rejects
+    as it is read."""
     if landing.reader == "csv":
         source = (
-            "read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
+            f"read_csv({_literal(str(readable))}, header = true, all_varchar = true, "
+            f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', "
             "store_rejects = true, rejects_table = 'staged_reject_errors', "
             "rejects_scan = 'staged_reject_scans')"
         )
-        params = [str(readable), delimiter]
     else:
-        source, params = _reader_sql(landing), [str(readable)]
+        source = _reader_sql(landing).replace("?", _literal(str(readable)))
     try:
         # every column as text; a JSON value of mixed types (a string here, a number there) is
         # unquoted rather than kept as JSON text
-        described = connection.execute(f"describe select * from {source}", params).fetchall()
+        described = connection.execute(f"describe select * from {source}").fetchall()
         texts = ", ".join(
             f"json_extract_string({_quote(name)}, '$') as {_quote(name)}"
             if kind == "JSON"
@@ -454,9 +456,8 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
             for name, kind, *_ in described
         )
         connection.execute(
-            "create or replace temp table staged_file as "
-            f"select row_number() over () as _source_row, {texts} from {source}",
-            params,
+            "create or replace temp view staged_file as "
+            f"select row_number() over () as _source_row, {texts} from {source}"
         )
     except duckdb.Error as exc:
         raise LandingFileError(
@@ -492,20 +493,19 @@ def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
     # copy of the file besides staged_file (an export can hold tens of millions of rows)
     connection.execute(
         f"create or replace temp table checked_file as "
-        f"select _source_row, _unmapped, {cast_list}, {reason} as _reason from mapped_file"
+        f"select * exclude (_original), case when _reason is not null then _original end as _original "
+        f"from (select _source_row, _unmapped, _original, {cast_list}, {reason} as _reason "
+        f"from mapped_file)"
     )
     connection.execute(
         f"insert into raw.{table.name} ({column_list}, _source_file, _source_row, _loaded_at) "
         f"select {column_list}, ?, _source_row, {LOADED_AT} from checked_file where _reason is null",
         [landing.name],
     )
-    # the rejected row as the file had it (all its columns), so it can be fixed and re-sent
-    record = "concat_ws(',', " + ", ".join(f"coalesce(s.{_quote(c)}, '')" for c in header) + ")"
     connection.execute(
         f"insert into raw.rejected_rows "
-        f"select ?, ?, m._source_row, null, {record}, m._reason, {LOADED_AT} "
-        f"from checked_file as m join staged_file as s using (_source_row) "
-        f"where m._reason is not null",
+        f"select ?, ?, _source_row, null, _original, _reason, {LOADED_AT} "
+        f"from checked_file where _reason is not null",
         [table.name, landing.name],
     )
     # DuckDB's CSV reader reports structural problems (wrong column count, bad quoting,
@@ -606,9 +606,12 @@ def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
             expression = mapped
         selected.append(f"cast(({expression}) as varchar) as {_quote(column)}")
     flag = " or ".join(unmapped) or "false"
+    # the row as the file had it (all its columns), kept for a rejected row so it can be fixed
+    # and re-sent
+    original = "concat_ws(',', " + ", ".join(f"coalesce({_quote(c)}, '')" for c in header) + ")"
     mapped = (
-        f"select _source_row, {', '.join(selected)}, coalesce({flag}, false) as _unmapped "
-        "from staged_file"
+        f"select _source_row, {', '.join(selected)}, coalesce({flag}, false) as _unmapped, "
+        f"{original} as _original from staged_file"
     )
     if table.hash_missing_key:
         # an event exported without an id gets a stable one from what it says, so the same

@@ -287,13 +287,21 @@ def test_account_rollup_matches_leads_by_domain(night):
 
 
 def test_first_build_keeps_history_where_it_is_read(night):
-    """Every lead on the scoring day; before it (120 days, history_days), each lead's days with
-    scored events (where a score can cross a bar) and its creation day (calibration's
+    """Every lead on the scoring day; before it (120 days, history_days), the days with scored
+    events of each lead that can qualify by score (not disqualified, fit grade within the MQL
+    bar: where the lifecycle looks for crossings) and every lead's creation day (calibration's
     decision day with decision_age_days 0), never before the lead existed."""
     differences = night.query(
         f"""
         with leads as (
             select lead_id, cast(created_at as date) as created_date from staging.stg_crm__leads
+        ),
+        can_qualify as (
+            select scores.lead_id
+            from marts.fct_lead_scores as scores
+            cross join rules.lifecycle_thresholds as thresholds
+            where not scores.is_disqualified
+              and scores.fit_grade <= 'C' and thresholds.mql_max_fit_grade_rank = 3
         ),
         expected as (
             select lead_id, date '{AS_OF}' as score_date from leads
@@ -301,6 +309,7 @@ def test_first_build_keeps_history_where_it_is_read(night):
             select scored.lead_id, scored.activity_date
             from intermediate.int_activities_scored as scored
             inner join leads using (lead_id)
+            inner join can_qualify using (lead_id)
             where scored.activity_date >= leads.created_date
             union
             select lead_id, created_date from leads

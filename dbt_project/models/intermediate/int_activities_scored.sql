@@ -83,8 +83,36 @@ signature_rules as (
     )
 ),
 
+-- Which matches can score: within a group a signature's rules after its first every_time
+-- rule never win (that rule always qualifies first), and a group with one candidate needs no
+-- ranking. Frequency rules still count every event that matches them, candidate or not.
+signature_candidates as (
+    select
+        signature_rules.*,
+        rules.group_id,
+        rules.rule_order <= coalesce(min(case when rules.frequency_mode = 'every_time' then rules.rule_order end) over signature_group, rules.rule_order) as is_candidate
+    from signature_rules
+    inner join rules on rules.rule_id = signature_rules.rule_id
+    window signature_group as (
+        partition by
+            signature_rules.activity_type, signature_rules.detail, signature_rules.url,
+            signature_rules.page_category, signature_rules.form_name, signature_rules.campaign,
+            signature_rules.asset, rules.group_id
+    )
+),
+
+signature_matches as (
+    select
+        signature_candidates.*,
+        count(*) filter (where is_candidate) over (
+            partition by
+                activity_type, detail, url, page_category, form_name, campaign, asset, group_id
+        ) as group_candidates
+    from signature_candidates
+),
+
 -- Events with each rule they match (narrow rows: an event of a common kind matches a few
--- rules, and there are many events)
+-- rules, and there are many events); every_time rules only where they can score.
 matching as not materialized (
     select
         activities.activity_id,
@@ -101,18 +129,21 @@ matching as not materialized (
         rules.max_points_per_day,
         rules.frequency_mode,
         rules.frequency_n,
-        rules.frequency_days
+        rules.frequency_days,
+        signature_matches.is_candidate,
+        signature_matches.group_candidates
     from activities
     left join url_categories on url_categories.url = activities.url
-    inner join signature_rules
-        on signature_rules.activity_type = activities.activity_type
-        and signature_rules.detail is not distinct from activities.detail
-        and signature_rules.url is not distinct from activities.url
-        and signature_rules.page_category is not distinct from url_categories.page_category
-        and signature_rules.form_name is not distinct from activities.form_name
-        and signature_rules.campaign is not distinct from activities.campaign
-        and signature_rules.asset is not distinct from activities.asset
-    inner join rules on rules.rule_id = signature_rules.rule_id
+    inner join signature_matches
+        on signature_matches.activity_type = activities.activity_type
+        and signature_matches.detail is not distinct from activities.detail
+        and signature_matches.url is not distinct from activities.url
+        and signature_matches.page_category is not distinct from url_categories.page_category
+        and signature_matches.form_name is not distinct from activities.form_name
+        and signature_matches.campaign is not distinct from activities.campaign
+        and signature_matches.asset is not distinct from activities.asset
+    inner join rules on rules.rule_id = signature_matches.rule_id
+    where signature_matches.is_candidate or rules.frequency_mode <> 'every_time'
 ),
 
 -- Rules with a frequency condition count the lead's events that match them: numbered per
@@ -152,16 +183,16 @@ events_in_frequency_window as (
         later.rule_id,
         later.events_so_far - coalesce(earlier.events_so_far, 0) as recent_events
     from min_events_rows as later
-    asof left join counted as earlier
+    asof left join min_events_rows as earlier
         on earlier.lead_id = later.lead_id
         and earlier.rule_id = later.rule_id
         and earlier.occurred_at <= later.window_opens_at
 ),
 
-qualifying as (
+qualifying as not materialized (
     select
         activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
-        rule_id, rule_order, group_id, points, max_points, max_points_per_day
+        rule_id, rule_order, group_id, points, max_points, max_points_per_day, group_candidates
     from matching
     where frequency_mode = 'every_time'
 
@@ -170,26 +201,30 @@ qualifying as (
     select
         counted.activity_id, counted.lead_id, counted.activity_type, counted.page_category,
         counted.occurred_at, counted.activity_date, counted.rule_id, counted.rule_order,
-        counted.group_id, counted.points, counted.max_points, counted.max_points_per_day
+        counted.group_id, counted.points, counted.max_points, counted.max_points_per_day,
+        counted.group_candidates
     from counted
     left join events_in_frequency_window as recent
         on recent.activity_id = counted.activity_id
         and recent.rule_id = counted.rule_id
-    where case counted.frequency_mode
+    where counted.is_candidate
+      and case counted.frequency_mode
         when 'first_time' then counted.occurrence_number = 1
         when 'nth_time' then counted.occurrence_number = counted.frequency_n
         when 'returning' then counted.activity_date > counted.first_activity_date
         when 'min_events' then recent.recent_events >= counted.frequency_n
-    end
+      end
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by activity_id, group_id order by rule_order
-        ) as group_match_rank
-    from qualifying
+-- the first qualifying candidate of each event's group, ranked only where there are several
+scored as (
+    select * exclude (group_candidates) from qualifying where group_candidates = 1
+
+    union all
+
+    select * exclude (group_candidates) from qualifying
+    where group_candidates > 1
+    qualify row_number() over (partition by activity_id, group_id order by rule_order) = 1
 )
 
 select
@@ -204,5 +239,4 @@ select
     max_points_per_day,
     occurred_at,
     activity_date
-from ranked
-where group_match_rank = 1
+from scored

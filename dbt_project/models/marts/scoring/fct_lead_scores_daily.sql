@@ -9,9 +9,10 @@
 -- Point-in-time score history: each lead's score as it stood at the end of a day.
 --   * The scoring day of every nightly run: every lead known by then.
 --   * Earlier days no nightly run scored (a first build, a --full-refresh, nights skipped):
---     only the days something reads back: the lead's event days (a score rises only on a day
---     with events, so these hold every threshold crossing the lifecycle looks for) and the
---     lead's calibration decision day. In between, a lead's score only decays.
+--     only the days something reads back: the event days of a lead that can qualify by score
+--     (a score rises only on a day with events, so these hold every threshold crossing the
+--     lifecycle looks for) and every lead's calibration decision day. In between, a lead's
+--     score only decays.
 -- Each night adds its day; a re-run or backfill of a night replaces exactly that day.
 with score_dates as (
     {{ score_dates_to_compute() }}
@@ -21,10 +22,34 @@ leads as (
     select lead_id, cast(created_at as date) as created_date from {{ ref('stg_crm__leads') }}
 ),
 
+fit as (
+    select entity_id as lead_id, sum(fit_points) as fit_score
+    from {{ ref('int_fit_contributions') }}
+    where entity_kind = 'lead'
+    group by entity_id
+),
+
+-- Leads that can become MQLs by score: not disqualified, and a fit grade within the MQL bar
+-- of rules/lifecycle.yml (both judged on the lead's CRM record as it is now). Only their
+-- event days are read back, by the lifecycle; computing the others would cost half the
+-- history for nothing.
+leads_that_can_qualify as (
+    select leads.lead_id
+    from leads
+    left join fit on fit.lead_id = leads.lead_id
+    inner join {{ source('rules', 'fit_grades') }} as grades
+        on grades.min_score is null or coalesce(fit.fit_score, 0) >= grades.min_score
+    cross join {{ source('rules', 'lifecycle_thresholds') }} as thresholds
+    where leads.lead_id not in (select lead_id from {{ ref('int_leads_disqualified') }})
+    group by leads.lead_id, thresholds.mql_max_fit_grade_rank
+    having min(grades.grade_rank) <= thresholds.mql_max_fit_grade_rank
+),
+
 earlier_points as (
     select distinct scored.lead_id, scored.activity_date as score_date
     from {{ ref('int_activities_scored') }} as scored
     inner join score_dates on score_dates.score_date = scored.activity_date
+    inner join leads_that_can_qualify on leads_that_can_qualify.lead_id = scored.lead_id
 
     union
 
@@ -53,13 +78,6 @@ engagement as (
     select score_date, lead_id, sum(final_points) as engagement_points
     from {{ engagement_contributions('score_points') }} as contributions
     group by score_date, lead_id
-),
-
-fit as (
-    select entity_id as lead_id, sum(fit_points) as fit_score
-    from {{ ref('int_fit_contributions') }}
-    where entity_kind = 'lead'
-    group by entity_id
 ),
 
 settings as (
