@@ -58,15 +58,8 @@ earlier_points as (
     cross join {{ source('rules', 'calibration_settings') }} as settings
 ),
 
-score_points as (
-    select leads.lead_id, score_dates.score_date
-    from score_dates
-    inner join leads on leads.created_date <= score_dates.score_date
-    where score_dates.score_date = {{ as_of_date() }}
-
-    union
-
-    select earlier_points.lead_id, earlier_points.score_date
+history_points as (
+    select distinct earlier_points.lead_id, earlier_points.score_date
     from earlier_points
     inner join score_dates on score_dates.score_date = earlier_points.score_date
     inner join leads on leads.lead_id = earlier_points.lead_id
@@ -74,9 +67,28 @@ score_points as (
       and leads.created_date <= earlier_points.score_date
 ),
 
+score_points as (
+    select leads.lead_id, score_dates.score_date
+    from score_dates
+    inner join leads on leads.created_date <= score_dates.score_date
+    where score_dates.score_date = {{ as_of_date() }}
+
+    union all
+
+    select lead_id, score_date from history_points
+),
+
+-- the scoring day as int_engagement_contributions explains it (computed once), earlier days
+-- with the same arithmetic (macros/engagement.sql)
 engagement as (
     select score_date, lead_id, sum(final_points) as engagement_points
-    from {{ engagement_contributions('score_points') }} as contributions
+    from {{ ref('int_engagement_contributions') }}
+    group by score_date, lead_id
+
+    union all
+
+    select score_date, lead_id, sum(final_points) as engagement_points
+    from {{ engagement_contributions('history_points') }} as contributions
     group by score_date, lead_id
 ),
 
