@@ -9,8 +9,11 @@
          row `<group>_group_cap`, so a lead's rows always add up to its engagement points.
     One place for this arithmetic: the explanations of the scoring day
     (int_engagement_contributions) and the score history (fct_lead_scores_daily) both use it.
-    The work grows with the score points asked for, not with the days of history. -#}
-{% macro engagement_contributions(score_points) -%}
+    The work grows with the score points asked for, not with the days of history.
+    totals_only=true gives one row per score point, its engagement points, without the rule
+    rows: for millions of points, where a rule row read twice (rules and their group's cap)
+    would be held in memory. -#}
+{% macro engagement_contributions(score_points, totals_only=false) -%}
 (
     with settings as (
         select window_days from {{ source('rules', 'engagement_settings') }}
@@ -120,6 +123,18 @@
         group by rule_rows.score_date, rule_rows.lead_id, rule_rows.group_id
     )
 
+    {% if totals_only -%}
+    -- one row per score point: every rule row and cap cut added up, in one pass
+    select
+        score_date,
+        lead_id,
+        sum(case when abs(group_points) > group_max_points
+            then cast(sign(group_points) * group_max_points as decimal(18, 2))
+            else group_points
+        end) as engagement_points
+    from group_totals
+    group by score_date, lead_id
+    {%- else -%}
     select * from rule_rows
 
     union all
@@ -137,5 +152,6 @@
         cast(sign(group_points) * group_max_points - group_points as decimal(18, 2)) as final_points
     from group_totals
     where abs(group_points) > group_max_points
+    {%- endif %}
 )
 {%- endmacro %}

@@ -87,9 +87,8 @@ engagement as (
 
     union all
 
-    select score_date, lead_id, sum(final_points) as engagement_points
-    from {{ engagement_contributions('history_points') }} as contributions
-    group by score_date, lead_id
+    select score_date, lead_id, engagement_points
+    from {{ engagement_contributions('history_points', totals_only=true) }} as contributions
 ),
 
 settings as (
