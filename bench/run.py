@@ -33,14 +33,14 @@ from pathlib import Path
 import duckdb
 
 from bench.generate import END_DAY, SIZES, ensure_data
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.settings import DBT_PROJECT_DIR, DEFAULT_MEMORY_LIMIT, PROJECT_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 PROGRESS_EVERY_S = 30
 GIB = 1024**3
 # the pipeline's DuckDB memory limit (orchestration/settings.py), also given to the floor
-MEMORY_LIMIT = os.environ.get("LEAD_SCORING_MEMORY_LIMIT") or "4GB"
+MEMORY_LIMIT = os.environ.get("LEAD_SCORING_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
 
 TARGETS = {
     "full_vs_floor_max": 3.0,  # full pipeline wall time <= 3x the floor's

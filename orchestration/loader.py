@@ -343,9 +343,7 @@ def _csv_header(landing: LandingFile) -> tuple[list[str], str]:
 
 def _describe(connection, landing: LandingFile) -> list[str]:
     try:
-        rows = connection.execute(
-            f"describe select * from {_reader_sql(landing)}", [str(landing.path)]
-        )
+        rows = connection.execute(f"describe select * from {_reader_sql(landing, landing.path)}")
         return [row[0] for row in rows.fetchall()]
     except duckdb.Error as exc:
         raise LandingFileError(
@@ -353,10 +351,11 @@ def _describe(connection, landing: LandingFile) -> list[str]:
         ) from None
 
 
-def _reader_sql(landing: LandingFile) -> str:
+def _reader_sql(landing: LandingFile, path: Path) -> str:
+    """The DuckDB reader of a JSON Lines or Parquet file, with its path as a SQL literal."""
     if landing.reader == "jsonl":
-        return "read_json(?, format = 'newline_delimited')"
-    return "read_parquet(?)"
+        return f"read_json({_literal(str(path))}, format = 'newline_delimited')"
+    return f"read_parquet({_literal(str(path))})"
 
 
 def _best_guess_table(landing: LandingFile, header: list[str] | None = None) -> str:
@@ -444,7 +443,7 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
             "rejects_scan = 'staged_reject_scans')"
         )
     else:
-        source = _reader_sql(landing).replace("?", _literal(str(readable)))
+        source = _reader_sql(landing, readable)
     try:
         # every column as text; a JSON value of mixed types (a string here, a number there) is
         # unquoted rather than kept as JSON text

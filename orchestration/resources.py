@@ -13,6 +13,7 @@ import duckdb
 from orchestration.crm import CrmClient, HubSpotClient, SalesforceClient
 from orchestration.http_json import RetryPolicy
 from orchestration.mail import SmtpSettings
+from orchestration.settings import DEFAULT_MEMORY_LIMIT
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -24,7 +25,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     # past this DuckDB spills to disk (the same limit dbt's profile sets)
-    memory_limit: str = "4GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -31,6 +31,9 @@ from pathlib import Path
 from orchestration.mail import SECURITY_MODES
 from orchestration.rules import check_time_zone
 
+# DuckDB's memory limit unless LEAD_SCORING_MEMORY_LIMIT says otherwise (dbt's profiles.yml
+# repeats it as the env_var default)
+DEFAULT_MEMORY_LIMIT = "4GB"
 MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
@@ -61,7 +64,7 @@ class Settings:
     max_reject_rate: float = 0.01
     # DuckDB's memory limit for every connection (ingest and dbt): past it, DuckDB spills to
     # disk next to the warehouse instead of growing
-    memory_limit: str = "4GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     crm_target: str = "none"
     crm_dry_run: bool = False
     crm_base_url: str = ""
@@ -151,5 +154,7 @@ class Settings:
             schedule_time_zone=time_zone("LEAD_SCORING_SCHEDULE_TZ"),
             source_time_zone=time_zone("LEAD_SCORING_SOURCE_TZ"),
             max_reject_rate=max_reject_rate,
-            memory_limit=memory_limit(environ.get("LEAD_SCORING_MEMORY_LIMIT") or "4GB"),
+            memory_limit=memory_limit(
+                environ.get("LEAD_SCORING_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+            ),
         )
