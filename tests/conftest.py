@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import sys
@@ -135,3 +136,13 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> str:
         if event.is_step_failure and event.step_failure_data.error:
             messages.append(f"{event.step_key}: {event.step_failure_data.error.message}")
     return "\n".join(messages)
+
+
+def write_canonical_csv(path: Path, table: str, rows: list[dict]) -> None:
+    """A landing file in the canonical layout of a raw table; missing columns are empty."""
+    from orchestration.canonical import RAW_TABLES_BY_NAME
+
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(RAW_TABLES_BY_NAME[table].columns))
+        writer.writeheader()
+        writer.writerows(rows)

@@ -17,7 +17,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from orchestration.canonical import RAW_TABLES_BY_NAME
 from tests.conftest import (
     ROOT,
     SAMPLE_LANDING,
@@ -25,6 +24,7 @@ from tests.conftest import (
     failure_messages,
     make_night,
     materialization_metadata,
+    write_canonical_csv,
 )
 
 AS_OF = "2026-11-20"
@@ -420,10 +420,3 @@ def test_rule_values_with_quotes_and_sql_are_data_end_to_end(tmp_path, dbt_manif
     }
     assert night.query("select count(*) from raw.crm_leads")[0][0] > 0
     assert night.query("select count(*) from rules.fit_rules")[0][0] > 0
-
-
-def write_canonical_csv(path, table: str, rows: list[dict]) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(RAW_TABLES_BY_NAME[table].columns))
-        writer.writeheader()
-        writer.writerows(rows)

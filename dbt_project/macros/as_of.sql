@@ -28,3 +28,11 @@
     {%- if days < 1 -%}{{ exceptions.raise_compiler_error("var history_days must be at least 1") }}{%- endif -%}
     cast({{ dbt.dateadd('day', 1 - days, as_of_date()) }} as date)
 {%- endmacro %}
+
+{#- Pre-hook of the incremental event tables: re-running an earlier night first drops the
+    events after that night; the next night takes them in again. -#}
+{% macro drop_events_after_scoring_day() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where occurred_at >= {{ as_of_end() }}
+    {%- endif -%}
+{%- endmacro %}

@@ -2,12 +2,26 @@
 -- contact id, resolved to the person it was merged into), else by its normalised e-mail.
 -- Events that match no lead are kept (lead_id null) for when the visitor is identified later.
 -- A table: scoring, the lifecycle signals and calibration all read it.
-{{ config(materialized='table') }}
-with activities as (
-    select * from {{ ref('stg_marketing__activities') }}
-),
-
-leads as (
+--
+-- Incremental, because a night brings a day of events and a full year is already matched:
+--   * events loaded since the last run (or dated after the events it took in) are added;
+--   * events whose lead is no longer the one the CRM says now (a new lead with their e-mail, a
+--     merge, a changed e-mail) are matched again and keep the lead they had in previous_lead_id,
+--     so int_activities_scored can rescore both leads;
+--   * re-running an earlier night first drops the events after that night (pre-hook); the
+--     next night takes them in again.
+-- Every added or re-matched row is stamped with the run (_matched_at), which is how
+-- int_activities_scored finds what changed. --full-refresh rebuilds it from the raw events.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='activity_id',
+        on_schema_change='fail',
+        pre_hook="{{ drop_events_after_scoring_day() }}",
+    )
+}}
+with leads as (
     select lead_id, email, created_at from {{ ref('stg_crm__leads') }}
 ),
 
@@ -31,25 +45,77 @@ leads_by_email as (
         where email is not null
     ) as ranked
     where email_rank = 1
+),
+
+{% if is_incremental() %}
+-- what the last run took in: events loaded after it, or dated after its latest event (an
+-- event loaded early but dated past the night it was loaded on), are new
+taken_in as (
+    select max(_loaded_at) as loaded_at, max(occurred_at) as occurred_at from {{ this }}
+),
+
+events_to_match as (
+    -- new events; a copy of an event already matched is a duplicate (the first copy wins)
+    select activities.*, cast(null as varchar) as previous_lead_id
+    from {{ ref('stg_marketing__activities') }} as activities
+    cross join taken_in
+    where (activities._loaded_at > taken_in.loaded_at or activities.occurred_at > taken_in.occurred_at)
+      and not exists (
+          select 1 from {{ this }} as matched where matched.activity_id = activities.activity_id
+      )
+
+    union all
+
+    -- events the CRM now gives to another lead (or to a lead at last, or to none)
+    select
+        matched.activity_id,
+        matched.crm_lead_id,
+        matched.email,
+        matched.activity_type,
+        matched.url,
+        matched.form_name,
+        matched.campaign,
+        matched.asset,
+        matched.detail,
+        matched.occurred_at,
+        matched.activity_date,
+        matched._loaded_at,
+        matched.lead_id as previous_lead_id
+    from {{ this }} as matched
+    left join identities as by_id on by_id.crm_id = matched.crm_lead_id
+    left join leads_by_email as by_email on by_email.email = matched.email
+    where coalesce(by_id.lead_id, by_email.lead_id) is distinct from matched.lead_id
+),
+{% else %}
+events_to_match as (
+    select *, cast(null as varchar) as previous_lead_id from {{ ref('stg_marketing__activities') }}
+),
+{% endif %}
+
+matched as (
+    select
+        events.activity_id,
+        coalesce(by_id.lead_id, by_email.lead_id) as lead_id,
+        case
+            when by_id.lead_id is not null then 'crm_id'
+            when by_email.lead_id is not null then 'email'
+        end as matched_by,
+        events.crm_lead_id,
+        events.email,
+        events.activity_type,
+        events.url,
+        events.form_name,
+        events.campaign,
+        events.asset,
+        events.detail,
+        events.occurred_at,
+        events.activity_date,
+        events.previous_lead_id,
+        events._loaded_at,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as _matched_at
+    from events_to_match as events
+    left join identities as by_id on by_id.crm_id = events.crm_lead_id
+    left join leads_by_email as by_email on by_email.email = events.email
 )
 
-select
-    activities.activity_id,
-    coalesce(by_id.lead_id, by_email.lead_id) as lead_id,
-    case
-        when by_id.lead_id is not null then 'crm_id'
-        when by_email.lead_id is not null then 'email'
-    end as matched_by,
-    activities.crm_lead_id,
-    activities.email,
-    activities.activity_type,
-    activities.url,
-    activities.form_name,
-    activities.campaign,
-    activities.asset,
-    activities.detail,
-    activities.occurred_at,
-    activities.activity_date
-from activities
-left join identities as by_id on by_id.crm_id = activities.crm_lead_id
-left join leads_by_email as by_email on by_email.email = activities.email
+select * from matched

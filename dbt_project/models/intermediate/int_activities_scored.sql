@@ -6,12 +6,56 @@
 -- Built for tens of millions of events: patterns are matched once per distinct event
 -- "signature" (type, detail and the attributes patterns look at), not once per event and
 -- rule, and only rules with a frequency condition number their events.
-{{ config(materialized='table') }}
+--
+-- Incremental: a night rescores only the leads whose events changed (new events, events
+-- matched again: int_activities_matched_to_leads stamps them with _matched_at), all of each
+-- such lead's events, since frequency conditions count the lead's history. A change of rules
+-- rescores every lead. The `replace_leads` strategy (macros/replace_leads.sql) swaps each
+-- rescored lead's rows, so a lead that no longer has scored events loses its old ones.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_leads',
+        unique_key='lead_id',
+        on_schema_change='fail',
+        pre_hook="{{ drop_events_after_scoring_day() }}",
+    )
+}}
 -- A table, not a view: the scoring day's explanations, the score history, the lifecycle
 -- signals and the stage history all read it.
 -- `not materialized`: the events are read where they are needed; a copy of tens of millions
 -- of rows (DuckDB's default for a CTE read twice) would spill gigabytes to disk.
-with activities as not materialized (
+with rules_version as (
+    select rules_version from {{ source('rules', 'rules_version') }}
+),
+
+{% if is_incremental() %}
+scored_until as (
+    select max(_matched_at) as matched_at, max(rules_version) as rules_version from {{ this }}
+),
+
+changed_events as (
+    select matched.lead_id, matched.previous_lead_id
+    from {{ ref('int_activities_matched_to_leads') }} as matched
+    cross join scored_until
+    where matched._matched_at > scored_until.matched_at or scored_until.matched_at is null
+),
+
+leads_to_score as (
+    select lead_id from changed_events where lead_id is not null
+    union
+    select previous_lead_id from changed_events where previous_lead_id is not null
+    union
+    select matched.lead_id
+    from {{ ref('int_activities_matched_to_leads') }} as matched
+    cross join scored_until
+    cross join rules_version
+    where matched.lead_id is not null
+      and scored_until.rules_version is distinct from rules_version.rules_version
+),
+
+{% endif %}
+activities as not materialized (
     select
         activity_id,
         lead_id,
@@ -22,9 +66,13 @@ with activities as not materialized (
         lower(campaign) as campaign,
         lower(asset) as asset,
         occurred_at,
-        activity_date
+        activity_date,
+        _matched_at
     from {{ ref('int_activities_matched_to_leads') }}
     where lead_id is not null
+    {% if is_incremental() %}
+      and lead_id in (select lead_id from leads_to_score)
+    {% endif %}
 ),
 
 rules as (
@@ -121,6 +169,7 @@ matching as not materialized (
         url_categories.page_category,
         activities.occurred_at,
         activities.activity_date,
+        activities._matched_at,
         rules.rule_id,
         rules.rule_order,
         rules.group_id,
@@ -192,7 +241,8 @@ events_in_frequency_window as (
 qualifying as not materialized (
     select
         activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
-        rule_id, rule_order, group_id, points, max_points, max_points_per_day, group_candidates
+        _matched_at, rule_id, rule_order, group_id, points, max_points, max_points_per_day,
+        group_candidates
     from matching
     where frequency_mode = 'every_time'
 
@@ -200,7 +250,8 @@ qualifying as not materialized (
 
     select
         counted.activity_id, counted.lead_id, counted.activity_type, counted.page_category,
-        counted.occurred_at, counted.activity_date, counted.rule_id, counted.rule_order,
+        counted.occurred_at, counted.activity_date, counted._matched_at, counted.rule_id,
+        counted.rule_order,
         counted.group_id, counted.points, counted.max_points, counted.max_points_per_day,
         counted.group_candidates
     from counted
@@ -228,15 +279,28 @@ scored as (
 )
 
 select
-    activity_id,
-    lead_id,
-    activity_type,
-    page_category,
-    group_id,
-    rule_id,
-    points,
-    max_points,
-    max_points_per_day,
-    occurred_at,
-    activity_date
+    scored.activity_id,
+    scored.lead_id,
+    scored.activity_type,
+    scored.page_category,
+    scored.group_id,
+    scored.rule_id,
+    scored.points,
+    scored.max_points,
+    scored.max_points_per_day,
+    scored.occurred_at,
+    scored.activity_date,
+    scored._matched_at,
+    rules_version.rules_version
 from scored
+cross join rules_version
+{% if is_incremental() %}
+
+union all
+
+-- one row without an event per rescored lead: the replace_leads strategy drops the lead's old
+-- rows, even when none of its events scores any more, and inserts only rows with an event
+select
+    null, lead_id, null, null, null, null, null, null, null, null, null, null, null
+from leads_to_score
+{% endif %}

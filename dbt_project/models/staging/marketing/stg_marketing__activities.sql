@@ -43,5 +43,7 @@ select
     nullif(trim(asset), '') as asset,
     nullif(lower(trim(detail)), '') as detail,
     occurred_at,
-    cast(occurred_at as date) as activity_date
+    cast(occurred_at as date) as activity_date,
+    -- when the copy was loaded: the event tables take in only what arrived since their last run
+    _loaded_at
 from deduplicated
