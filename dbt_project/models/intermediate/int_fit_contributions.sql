@@ -2,6 +2,9 @@
 -- case of rules/scoring.yml `fit.fields` that matches the field's value. An empty value scores
 -- the field's `missing` points and a value no case matches its `otherwise` points, so every
 -- lead has exactly one row per fit field.
+-- A table: the scores, the score history (once per batch), the account roll-up, the
+-- explanations and calibration all read it; as a view it was recomputed by each.
+{{ config(materialized='table') }}
 {% set lead_text_fields = ['title', 'industry', 'country', 'lead_source', 'email_domain'] %}
 {% set account_text_fields = ['industry', 'country'] %}
 {% set number_fields = ['employees', 'annual_revenue'] %}

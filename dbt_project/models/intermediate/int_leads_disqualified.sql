@@ -1,5 +1,7 @@
 -- Leads that must never be handed to sales, with the reason code of the first disqualifier
 -- (in the order of rules/disqualifiers.yml) that applies.
+-- A table: the scores, the score history, the lifecycle and calibration all read it.
+{{ config(materialized='table') }}
 with leads as (
     select * from {{ ref('int_leads_enriched') }}
 ),
