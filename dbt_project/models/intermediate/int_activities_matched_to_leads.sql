@@ -54,15 +54,28 @@ taken_in as (
     select max(_loaded_at) as loaded_at, max(occurred_at) as occurred_at from {{ this }}
 ),
 
-events_to_match as (
-    -- new events; a copy of an event already matched is a duplicate (the first copy wins)
-    select activities.*, cast(null as varchar) as previous_lead_id
-    from {{ ref('stg_marketing__activities') }} as activities
-    cross join taken_in
-    where (activities._loaded_at > taken_in.loaded_at or activities.occurred_at > taken_in.occurred_at)
-      and not exists (
-          select 1 from {{ this }} as matched where matched.activity_id = activities.activity_id
+-- New raw rows, read straight from the raw table (appended in load order, so the loaded-at
+-- filter skips the old ones without reading them); among copies of one event, the first
+-- loaded wins, and a copy of an event already matched is a duplicate.
+new_events as (
+    select {{ canonical_activity_columns() }}
+    from {{ source('raw', 'marketing_activities') }}
+    where occurred_at < {{ as_of_end() }}
+      and (
+          _loaded_at > (select loaded_at from taken_in)
+          or occurred_at > (select occurred_at from taken_in)
       )
+    qualify row_number() over (
+        partition by activity_id order by _loaded_at, _source_file, _source_row
+    ) = 1
+),
+
+events_to_match as (
+    select new_events.*, cast(null as varchar) as previous_lead_id
+    from new_events
+    where not exists (
+        select 1 from {{ this }} as matched where matched.activity_id = new_events.activity_id
+    )
 
     union all
 

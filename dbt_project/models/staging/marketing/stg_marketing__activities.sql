@@ -32,18 +32,5 @@ deduplicated as (
     select * from first_copies
 )
 
-select
-    activity_id,
-    nullif(trim(lead_id), '') as crm_lead_id,
-    nullif(lower(trim(email)), '') as email,
-    lower(trim(activity_type)) as activity_type,
-    nullif(trim(url), '') as url,
-    nullif(trim(form_name), '') as form_name,
-    nullif(trim(campaign), '') as campaign,
-    nullif(trim(asset), '') as asset,
-    nullif(lower(trim(detail)), '') as detail,
-    occurred_at,
-    cast(occurred_at as date) as activity_date,
-    -- when the copy was loaded: the event tables take in only what arrived since their last run
-    _loaded_at
+select {{ canonical_activity_columns() }}
 from deduplicated
