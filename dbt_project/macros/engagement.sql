@@ -8,7 +8,7 @@
       4. summed per group and capped at the group's max_points: the cut appears as its own
          row `<group>_group_cap`, so a lead's rows always add up to its engagement points.
     One place for this arithmetic: the explanations of the scoring day
-    (int_engagement_contributions) and the score history (fct_lead_scores_daily) both use it.
+    (int_engagement_contributions) and the score history (macros/score_history.sql) both use it.
     The work grows with the score points asked for, not with the days of history.
     totals_only=true gives one row per score point, its engagement points, without the rule
     rows: for millions of points, where a rule row read twice (rules and their group's cap)
