@@ -196,46 +196,40 @@ matching as not materialized (
 ),
 
 -- Rules with a frequency condition count the lead's events that match them: numbered per
--- lead and rule (first time, nth time), the lead's first day (returning), and the running
--- count up to each instant, events at the same instant alike ({min_events, within_days}).
-counted as (
+-- lead and rule (first time, nth time), the lead's first day (returning), and the matching
+-- events in the D days up to each instant, events at the same instant alike
+-- ({min_events: N, within_days: D}; the frame is (occurred_at - D days, occurred_at], its
+-- width the rule's own: a RANGE frame may be an expression, constant within the partition).
+-- Only the candidates that qualify are kept, once: both halves of `scored` read them.
+frequency_qualifying as materialized (
     select
-        matching.*,
-        row_number() over (
-            partition by lead_id, rule_id order by occurred_at, activity_id
-        ) as occurrence_number,
-        min(activity_date) over (partition by lead_id, rule_id) as first_activity_date,
-        count(*) over (
-            partition by lead_id, rule_id
-            order by occurred_at
-            range between unbounded preceding and current row
-        ) as events_so_far
-    from matching
-    where frequency_mode <> 'every_time'
-),
-
--- {min_events: N, within_days: D}: the matching events in the D days up to each event = the
--- events up to it minus the events up to D days before it, found with an ASOF join (the last
--- event at or before that instant, and its running count). Linear after sorting, where
--- pairing each event with the earlier ones in its window is quadratic in a lead's events.
-min_events_rows as (
-    select
-        *,
-        {{ dbt.dateadd('day', '0 - frequency_days', 'occurred_at') }} as window_opens_at
-    from counted
-    where frequency_mode = 'min_events'
-),
-
-events_in_frequency_window as (
-    select
-        later.activity_id,
-        later.rule_id,
-        later.events_so_far - coalesce(earlier.events_so_far, 0) as recent_events
-    from min_events_rows as later
-    asof left join min_events_rows as earlier
-        on earlier.lead_id = later.lead_id
-        and earlier.rule_id = later.rule_id
-        and earlier.occurred_at <= later.window_opens_at
+        activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
+        _matched_at, rule_id, rule_order, group_id, points, max_points, max_points_per_day,
+        group_candidates
+    from (
+        select
+            matching.*,
+            row_number() over (
+                partition by lead_id, rule_id order by occurred_at, activity_id
+            ) as occurrence_number,
+            min(activity_date) over (partition by lead_id, rule_id) as first_activity_date,
+            count(*) over (
+                partition by lead_id, rule_id
+                order by occurred_at
+                range between coalesce(
+                    to_days(frequency_days) - interval '1 microsecond', interval '0 days'
+                ) preceding and current row
+            ) as recent_events
+        from matching
+        where frequency_mode <> 'every_time'
+    ) as counted
+    where is_candidate
+      and case frequency_mode
+        when 'first_time' then occurrence_number = 1
+        when 'nth_time' then occurrence_number = frequency_n
+        when 'returning' then activity_date > first_activity_date
+        when 'min_events' then recent_events >= frequency_n
+      end
 ),
 
 qualifying as not materialized (
@@ -248,23 +242,7 @@ qualifying as not materialized (
 
     union all
 
-    select
-        counted.activity_id, counted.lead_id, counted.activity_type, counted.page_category,
-        counted.occurred_at, counted.activity_date, counted._matched_at, counted.rule_id,
-        counted.rule_order,
-        counted.group_id, counted.points, counted.max_points, counted.max_points_per_day,
-        counted.group_candidates
-    from counted
-    left join events_in_frequency_window as recent
-        on recent.activity_id = counted.activity_id
-        and recent.rule_id = counted.rule_id
-    where counted.is_candidate
-      and case counted.frequency_mode
-        when 'first_time' then counted.occurrence_number = 1
-        when 'nth_time' then counted.occurrence_number = counted.frequency_n
-        when 'returning' then counted.activity_date > counted.first_activity_date
-        when 'min_events' then recent.recent_events >= counted.frequency_n
-      end
+    select * from frequency_qualifying
 ),
 
 -- the first qualifying candidate of each event's group, ranked only where there are several
