@@ -50,6 +50,10 @@
         inner join lead_keys on lead_keys.lead_id = asked.lead_id
     ),
 
+    asked_dates as (
+        select min(score_date) as first_date, max(score_date) as last_date from points_asked
+    ),
+
     event_days as (
         select
             lead_keys.lead_key,
@@ -62,6 +66,12 @@
         from {{ ref('int_activities_scored') }} as scored
         inner join lead_keys on lead_keys.lead_id = scored.lead_id
         inner join rule_keys on rule_keys.rule_id = scored.rule_id
+        -- only the days some score point's window can reach
+        cross join asked_dates
+        cross join settings
+        where scored.activity_date <= asked_dates.last_date
+          and scored.activity_date
+              > {{ dbt.dateadd('day', '0 - settings.window_days', 'asked_dates.first_date') }}
         group by lead_keys.lead_key, rule_keys.rule_key, scored.activity_date
     ),
 

@@ -49,56 +49,58 @@ rules as (
     select * from {{ source('rules', 'fit_rules') }}
 ),
 
+-- The case a field's value earns depends on the value alone: it is found once per distinct
+-- value (a few hundred titles and industries, a domain per account), not once per lead.
+field_values as (
+    select distinct field, text_value, number_value from entity_values
+),
+
 pattern_hits as (
     select distinct
-        entity_values.entity_kind,
-        entity_values.entity_id,
+        field_values.field,
+        field_values.text_value,
         patterns.rule_id
-    from entity_values
+    from field_values
     inner join {{ source('rules', 'rule_patterns') }} as patterns
-        on patterns.attribute = entity_values.field
-        and entity_values.text_value like patterns.like_pattern escape '\'
+        on patterns.attribute = field_values.field
+        and field_values.text_value like patterns.like_pattern escape '\'
 ),
 
-matches as (
+value_cases as (
     select
-        entity_values.entity_kind,
-        entity_values.entity_id,
-        rules.field,
+        field_values.field,
+        field_values.text_value,
+        field_values.number_value,
         rules.rule_id,
-        rules.case_order,
-        rules.points,
-        coalesce(entity_values.text_value, cast(entity_values.number_value as {{ dbt.type_string() }})) as field_value
-    from entity_values
-    inner join rules on rules.field = entity_values.field
+        rules.points
+    from field_values
+    inner join rules on rules.field = field_values.field
     left join pattern_hits
-        on pattern_hits.entity_kind = entity_values.entity_kind
-        and pattern_hits.entity_id = entity_values.entity_id
+        on pattern_hits.field = field_values.field
+        and pattern_hits.text_value = field_values.text_value
         and pattern_hits.rule_id = rules.rule_id
     where case rules.operator
-        when 'missing' then entity_values.text_value is null and entity_values.number_value is null
-        when 'otherwise' then entity_values.text_value is not null or entity_values.number_value is not null
-        when 'between' then entity_values.number_value >= coalesce(rules.min_value, entity_values.number_value)
-            and entity_values.number_value <= coalesce(rules.max_value, entity_values.number_value)
+        when 'missing' then field_values.text_value is null and field_values.number_value is null
+        when 'otherwise' then field_values.text_value is not null or field_values.number_value is not null
+        when 'between' then field_values.number_value >= coalesce(rules.min_value, field_values.number_value)
+            and field_values.number_value <= coalesce(rules.max_value, field_values.number_value)
         else pattern_hits.rule_id is not null
     end
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by entity_kind, entity_id, field order by case_order
-        ) as match_rank
-    from matches
+    qualify row_number() over (
+        partition by field_values.field, field_values.text_value, field_values.number_value
+        order by rules.case_order
+    ) = 1
 )
 
 select
-    entity_kind,
-    entity_id,
-    field,
-    rule_id,
-    field_value,
-    {{ points('points') }} as fit_points
-from ranked
-where match_rank = 1
+    entity_values.entity_kind,
+    entity_values.entity_id,
+    entity_values.field,
+    value_cases.rule_id,
+    coalesce(entity_values.text_value, cast(entity_values.number_value as {{ dbt.type_string() }})) as field_value,
+    {{ points('value_cases.points') }} as fit_points
+from entity_values
+inner join value_cases
+    on value_cases.field = entity_values.field
+    and value_cases.text_value is not distinct from entity_values.text_value
+    and value_cases.number_value is not distinct from entity_values.number_value

@@ -41,24 +41,16 @@ required_behaviours as (
     group by lead_id
 ),
 
-event_days as (
-    select lead_id, activity_date, max(occurred_at) as last_event_at
-    from {{ ref('int_activities_scored') }}
-    group by lead_id, activity_date
-),
-
-qualifying_days as (
+-- days on which the lead's score clears the MQL bar (and whether the SQL bar too)
+qualifying_scores as (
     select
         daily.lead_id,
         daily.score_date,
         daily.total_score,
         daily.rules_version,
-        event_days.last_event_at,
         daily.total_score >= thresholds.sql_min_total_score as reaches_sql_bar
     from {{ ref('fct_lead_scores_daily') }} as daily
     cross join thresholds
-    inner join event_days
-        on event_days.lead_id = daily.lead_id and event_days.activity_date = daily.score_date
     left join required_behaviours on required_behaviours.lead_id = daily.lead_id
     where daily.score_date <= {{ as_of_date() }}
       and daily.disqualification_reason is null
@@ -70,6 +62,28 @@ qualifying_days as (
           or (required_behaviours.types_done = thresholds.mql_required_activity_count
               and daily.score_date >= required_behaviours.requirements_met_date)
       )
+),
+
+-- those of them with scored events, stamped with the day's last event: only these days'
+-- events are read (grouping every lead-day of tens of millions of events cost more)
+qualifying_days as (
+    select
+        qualifying_scores.lead_id,
+        qualifying_scores.score_date,
+        qualifying_scores.total_score,
+        qualifying_scores.rules_version,
+        qualifying_scores.reaches_sql_bar,
+        max(scored.occurred_at) as last_event_at
+    from qualifying_scores
+    inner join {{ ref('int_activities_scored') }} as scored
+        on scored.lead_id = qualifying_scores.lead_id
+        and scored.activity_date = qualifying_scores.score_date
+    group by
+        qualifying_scores.lead_id,
+        qualifying_scores.score_date,
+        qualifying_scores.total_score,
+        qualifying_scores.rules_version,
+        qualifying_scores.reaches_sql_bar
 ),
 
 version as (

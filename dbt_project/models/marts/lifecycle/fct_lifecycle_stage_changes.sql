@@ -38,15 +38,20 @@ terminal as (
 
 -- engagement and sales touches: an SQL without either for too long is recycled (so only
 -- leads with an SQL signal need them)
+sql_leads as (
+    select distinct lead_id from signals where signal = 'sql'
+),
+
+-- (each source filtered before the union removes duplicates: the events are tens of millions)
 pulses as materialized (
-    select lead_id, pulse_at
-    from (
-        select lead_id, occurred_at as pulse_at from {{ ref('int_activities_scored') }}
-        union
-        select lead_id, occurred_at from {{ ref('stg_crm__tasks') }}
-        where lead_id is not null and task_status = 'completed'
-    ) as touches
-    where lead_id in (select lead_id from signals where signal = 'sql')
+    select scored.lead_id, scored.occurred_at as pulse_at
+    from {{ ref('int_activities_scored') }} as scored
+    inner join sql_leads on sql_leads.lead_id = scored.lead_id
+    union
+    select tasks.lead_id, tasks.occurred_at
+    from {{ ref('stg_crm__tasks') }} as tasks
+    inner join sql_leads on sql_leads.lead_id = tasks.lead_id
+    where tasks.task_status = 'completed'
 ),
 
 -- a lead is known from its first trace: its CRM record, or an earlier event or deal
