@@ -15,8 +15,10 @@ Each incremental night is compared, row for row, with a fresh warehouse built in
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
+import duckdb
 import pytest
 
 from tests.conftest import ROOT, SCENARIOS, failure_messages, make_night, write_canonical_csv
@@ -116,6 +118,15 @@ def nights(tmp_path_factory, dbt_manifest):
             "select activity_id, _matched_at from intermediate.int_activities_matched_to_leads"
         )
     }
+    # Tag every scored row of night 1 (a microsecond after its real stamp, so the night still
+    # finds exactly the events matched after night 1): a row night 2 rescores gets its event's
+    # stamp back, a row it leaves alone keeps the tag. _matched_at is bookkeeping, left out of
+    # the comparisons with a fresh build.
+    with duckdb.connect(str(incremental.warehouse)) as connection:
+        connection.execute(
+            "update intermediate.int_activities_scored "
+            "set _matched_at = _matched_at + interval 1 microsecond"
+        )
     land_night_2(incremental)
     run(incremental, "2026-11-21")
 
@@ -172,6 +183,29 @@ def test_late_event_rescores_the_leads_other_events(nights):
         ("T-A073", "returning_visitor"),
         ("T-A074", "product_interest_burst"),
     ]
+
+
+def test_night_rescores_a_lead_only_from_its_first_changed_event(nights):
+    incremental, _ = nights
+    night_1 = incremental.stamps_after_night_1
+    # one entry per event (its rows in every group agree) or the set shows both
+    kept_or_rescored = {
+        (lead_id, activity_id, stamp == night_1[activity_id] + dt.timedelta(microseconds=1))
+        for lead_id, activity_id, stamp in incremental.query(
+            "select lead_id, activity_id, _matched_at from intermediate.int_activities_scored "
+            "where lead_id in ('T-SQL-DEMO', 'T-SCORE-SQL') and activity_id in ("
+            "'T-A001', 'T-A002', 'T-A072', 'T-A073', 'T-A074')"
+        )
+    }
+    assert kept_or_rescored == {
+        # T-SQL-DEMO's new visit is of 2026-11-21: its events of 2026-11-18 stay as they were
+        ("T-SQL-DEMO", "T-A001", True),
+        ("T-SQL-DEMO", "T-A002", True),
+        # T-SCORE-SQL's late visit is of 2026-11-10: its visits of 2026-11-17 are rescored
+        ("T-SCORE-SQL", "T-A072", False),
+        ("T-SCORE-SQL", "T-A073", False),
+        ("T-SCORE-SQL", "T-A074", False),
+    }
 
 
 def test_lead_that_lost_its_event_loses_its_points(nights):

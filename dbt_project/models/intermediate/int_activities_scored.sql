@@ -8,14 +8,17 @@
 -- rule, and only rules with a frequency condition number their events.
 --
 -- Incremental: a night rescores only the leads whose events changed (new events, events
--- matched again: int_activities_matched_to_leads stamps them with _matched_at), all of each
--- such lead's events, since frequency conditions count the lead's history. A change of rules
--- rescores every lead. The `replace_leads` strategy (macros/replace_leads.sql) swaps each
--- rescored lead's rows, so a lead that no longer has scored events loses its old ones.
+-- matched again: int_activities_matched_to_leads stamps them with _matched_at), and each
+-- only from its earliest changed event on: frequency conditions look back only (first,
+-- nth time, returning, min_events in the days up to an event), so an event's score depends
+-- on the lead's events up to it, never after. The counting still reads all of the lead's
+-- events. A change of rules rescores every lead from its first event. The
+-- `replace_leads_from` strategy (macros/replace_leads_from.sql) swaps each rescored lead's
+-- rows from that instant on, so an event that no longer scores loses its old rows.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_leads',
+        incremental_strategy='replace_leads_from',
         unique_key='lead_id',
         on_schema_change='fail',
         pre_hook="{{ drop_events_after_scoring_day() }}",
@@ -35,44 +38,57 @@ scored_until as (
 ),
 
 changed_events as (
-    select matched.lead_id, matched.previous_lead_id
+    select matched.lead_id, matched.previous_lead_id, matched.occurred_at
     from {{ ref('int_activities_matched_to_leads') }} as matched
     cross join scored_until
     where matched._matched_at > scored_until.matched_at or scored_until.matched_at is null
 ),
 
+-- each lead to rescore, from the earliest event that changed for it (gained or lost); after a
+-- change of rules every lead, from its first event
 leads_to_score as (
-    select lead_id from changed_events where lead_id is not null
-    union
-    select previous_lead_id from changed_events where previous_lead_id is not null
-    union
-    select matched.lead_id
-    from {{ ref('int_activities_matched_to_leads') }} as matched
-    cross join scored_until
-    cross join rules_version
-    where matched.lead_id is not null
-      and scored_until.rules_version is distinct from rules_version.rules_version
+    select lead_id, min(occurred_at) as rescore_from
+    from (
+        select lead_id, occurred_at from changed_events where lead_id is not null
+        union all
+        select previous_lead_id, occurred_at from changed_events where previous_lead_id is not null
+        union all
+        select matched.lead_id, matched.occurred_at
+        from {{ ref('int_activities_matched_to_leads') }} as matched
+        cross join scored_until
+        cross join rules_version
+        where matched.lead_id is not null
+          and scored_until.rules_version is distinct from rules_version.rules_version
+    ) as changes
+    group by lead_id
 ),
 
 {% endif %}
+-- is_rescored: the events whose scores this run writes (all of them in a full build); the
+-- lead's earlier events are read only to count frequency conditions
 activities as not materialized (
     select
-        activity_id,
-        lead_id,
-        activity_type,
-        detail,
-        lower(url) as url,
-        lower(form_name) as form_name,
-        lower(campaign) as campaign,
-        lower(asset) as asset,
-        occurred_at,
-        activity_date,
-        _matched_at
-    from {{ ref('int_activities_matched_to_leads') }}
-    where lead_id is not null
+        matched.activity_id,
+        matched.lead_id,
+        matched.activity_type,
+        matched.detail,
+        lower(matched.url) as url,
+        lower(matched.form_name) as form_name,
+        lower(matched.campaign) as campaign,
+        lower(matched.asset) as asset,
+        matched.occurred_at,
+        matched.activity_date,
+        matched._matched_at,
+        {% if is_incremental() -%}
+        matched.occurred_at >= leads_to_score.rescore_from
+        {%- else -%}
+        true
+        {%- endif %} as is_rescored
+    from {{ ref('int_activities_matched_to_leads') }} as matched
     {% if is_incremental() %}
-      and lead_id in (select lead_id from leads_to_score)
+    inner join leads_to_score on leads_to_score.lead_id = matched.lead_id
     {% endif %}
+    where matched.lead_id is not null
 ),
 
 rules as (
@@ -170,6 +186,7 @@ matching as not materialized (
         activities.occurred_at,
         activities.activity_date,
         activities._matched_at,
+        activities.is_rescored,
         rules.rule_id,
         rules.rule_order,
         rules.group_id,
@@ -224,6 +241,7 @@ frequency_qualifying as materialized (
         where frequency_mode <> 'every_time'
     ) as counted
     where is_candidate
+      and is_rescored
       and case frequency_mode
         when 'first_time' then occurrence_number = 1
         when 'nth_time' then occurrence_number = frequency_n
@@ -238,7 +256,7 @@ qualifying as not materialized (
         _matched_at, rule_id, rule_order, group_id, points, max_points, max_points_per_day,
         group_candidates
     from matching
-    where frequency_mode = 'every_time'
+    where frequency_mode = 'every_time' and is_rescored
 
     union all
 
@@ -276,9 +294,10 @@ cross join rules_version
 
 union all
 
--- one row without an event per rescored lead: the replace_leads strategy drops the lead's old
--- rows, even when none of its events scores any more, and inserts only rows with an event
+-- one row without an event per rescored lead, with the instant it is rescored from: the
+-- replace_leads_from strategy drops the lead's old rows from then on, even when none of its
+-- events scores any more, and inserts only rows with an event
 select
-    null, lead_id, null, null, null, null, null, null, null, null, null, null, null
+    null, lead_id, null, null, null, null, null, null, null, rescore_from, null, null, null
 from leads_to_score
 {% endif %}
