@@ -122,8 +122,10 @@ matching as not materialized (
 
 -- frequency conditions count the lead's events that match the rule; only those rules need
 -- the counting. {min_events: N, within_days: D}: matching events in the D days up to each
--- event, strictly after occurred_at - D (a RANGE window counts ties at the same instant too,
--- like the models); the frame's width is the rule's, constant within a (lead, rule) partition.
+-- event (a RANGE window counts ties at the same instant too, like the models). The rules' one
+-- within_days is written into the query as a constant frame width: DuckDB also takes a
+-- per-rule width (the model does, rules being data), but the constant is faster (L: 209 s
+-- against 227 s for the whole floor), and the floor is the fastest we can write.
 counted as (
     select
         matching.*,
@@ -133,8 +135,7 @@ counted as (
         min(activity_date) over (partition by lead_id, rule_id) as first_activity_date,
         case when frequency_mode = 'min_events' then count(*) over (
             partition by lead_id, rule_id order by occurred_at
-            range between to_days(frequency_days) - interval 1 microsecond preceding
-                and current row
+            range between interval {window_us} microsecond preceding and current row
         ) end as recent_in_window
     from matching
     where frequency_mode <> 'every_time'
@@ -229,8 +230,9 @@ def floor_scores(landing: Path, as_of: dt.date, out: Path, memory_limit: str = "
         for name, frame in engagement_rule_tables().items():
             connection.register(f"{name}_frame", frame)
             connection.execute(f"create table {name} as {typed_rule_select(name, name + '_frame')}")
+        query = FLOOR_SQL.replace("{window_us}", str(_frequency_window_us(connection)))
         connection.execute(
-            f"copy ({FLOOR_SQL}) to '{out}' (header)",
+            f"copy ({query}) to '{out}' (header)",
             {
                 "leads": csv_files(landing, "crm_leads"),
                 "lead_types": csv_types("crm_leads", ["lead_id", "email", "created_at"]),
@@ -241,6 +243,17 @@ def floor_scores(landing: Path, as_of: dt.date, out: Path, memory_limit: str = "
             },
         )
         return connection.execute(f"select count(*) from read_csv('{out}')").fetchone()[0]
+
+
+def _frequency_window_us(connection: duckdb.DuckDBPyConnection) -> int:
+    """The min_events window in microseconds, less one: the models count earlier events
+    strictly after `occurred_at - within_days`."""
+    days = connection.execute(
+        "select distinct frequency_days from engagement_rules where frequency_mode = 'min_events'"
+    ).fetchall()
+    if len(days) > 1:
+        raise SystemExit("the floor supports one within_days for all min_events rules")
+    return int(days[0][0] if days else 1) * 86_400_000_000 - 1
 
 
 def main(argv: list[str] | None = None) -> None:
