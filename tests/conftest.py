@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +112,24 @@ class Night:
     def frame(self, sql: str, params: list | None = None):
         with duckdb.connect(str(self.warehouse), read_only=True) as connection:
             return connection.execute(sql, params or []).df()
+
+    def rebuilt(self, root: Path, as_of: str, model: str) -> Night:
+        """A copy of this warehouse with `model` rebuilt from scratch (dbt --full-refresh) on
+        the inputs it holds: what an incremental model must equal."""
+        copy = Night(root)
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.warehouse, copy.warehouse)
+        dbt = Path(sys.executable).parent / "dbt"
+        project = ROOT / "dbt_project"
+        subprocess.run(
+            [str(dbt), "run", "--quiet", "--full-refresh", "--select", model,
+             "--vars", json.dumps({"as_of": as_of}),
+             "--project-dir", str(project), "--profiles-dir", str(project),
+             "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+            env={**os.environ, "LEAD_SCORING_WAREHOUSE": str(copy.warehouse)},
+            check=True,
+        )  # fmt: skip
+        return copy
 
 
 def make_night(root: Path, *sources: Path) -> Night:

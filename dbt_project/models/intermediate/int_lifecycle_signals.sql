@@ -5,6 +5,10 @@
 --   opportunity, customer, closed_lost   from CRM opportunities
 --   disqualified   a disqualifier applies
 -- fct_lifecycle_stage_changes turns these signals into the stage history.
+--
+-- A table: the digest of every lead's inputs (int_lifecycle_inputs) reads all of it, the stage
+-- history only the rows of the leads it rebuilds.
+{{ config(materialized='table') }}
 with thresholds as (
     select * from {{ source('rules', 'lifecycle_thresholds') }}
 ),

@@ -1,24 +1,86 @@
 -- The stage history: one row per stage change of every lead, with the reason (which rule,
--- event or CRM change) and the rules version. Rebuilt each run from the raw layer and the
--- daily score history, so re-runs, backfills and --full-refresh neither duplicate nor lose it.
+-- event or CRM change) and the rules version. Computed from the lifecycle signals (the raw
+-- layer and the daily score history), so re-runs, backfills and --full-refresh neither
+-- duplicate nor lose it.
 --
 -- Stages move forward only: lead -> mql -> sql -> opportunity -> customer (or closed_lost).
 -- A lead goes back only by being recycled (sales hands it back, or an SQL shows no engagement
 -- and no sales touch for recycle.inactive_sql_days) or disqualified. A recycled lead starts a
 -- new cycle and qualifies again on new signals after the recycle. An opportunity ends the
 -- marketing cycles: from then on only the CRM's outcome moves the lead.
+--
+-- Incremental: a lead's history is a function of its inputs (int_lifecycle_inputs: creation,
+-- signals, pulses, rules version) and of the scoring day only through an idle SQL being
+-- recycled. A night rebuilds the leads whose inputs digest differs from the one their rows
+-- carry (`_inputs_digest`), the SQLs whose idle time runs out by the end of the scoring day,
+-- and, on a backfill, the leads with changes after it; every other lead keeps its rows. A
+-- change of rules changes every digest. The `replace_leads_from` strategy swaps all rows of
+-- each rebuilt lead (marker rows without a change_number name them).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_leads_from',
+        unique_key='lead_id',
+        marker_column='change_number',
+        replace_from_column='changed_at',
+        on_schema_change='append_new_columns',
+    )
+}}
 {% set cycles = var('max_lifecycle_cycles') | int %}
-with leads as (
-    select lead_id, created_at from {{ ref('stg_crm__leads') }}
-),
-
--- read by every cycle below: computed once
-signals as materialized (
-    select * from {{ ref('int_lifecycle_signals') }}
+{#- a table built before the digest existed: every lead is rebuilt once, and gains it -#}
+{% set has_digest = execute and is_incremental()
+    and '_inputs_digest' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+with inputs as (
+    select * from {{ ref('int_lifecycle_inputs') }}
 ),
 
 thresholds as (
     select * from {{ source('rules', 'lifecycle_thresholds') }}
+),
+
+{% if is_incremental() %}
+built as (
+    select
+        lead_id,
+        max({{ '_inputs_digest' if has_digest else 'null' }}) as inputs_digest,
+        max(changed_at) as last_changed_at,
+        max(case when valid_until is null then to_stage end) as current_stage,
+        max(case when valid_until is null then changed_at end) as current_since
+    from {{ this }}
+    group by lead_id
+),
+
+leads_to_rebuild as (
+    select coalesce(inputs.lead_id, built.lead_id) as lead_id
+    from inputs
+    full join built on built.lead_id = inputs.lead_id
+    cross join thresholds
+    where inputs.inputs_digest is distinct from built.inputs_digest
+       -- a backfill of an earlier night: the changes after it go
+       or built.last_changed_at >= {{ as_of_end() }}
+       -- an SQL idle since its last pulse (or since it became one) for the recycle period
+       or (built.current_stage = 'sql'
+           and {{ dbt.dateadd(
+                   'day',
+                   'thresholds.recycle_inactive_sql_days',
+                   'greatest(built.current_since, coalesce(inputs.last_pulse_at, built.current_since))'
+               ) }} < {{ as_of_end() }})
+),
+
+{% endif %}
+leads as (
+    select leads.lead_id, leads.created_at
+    from {{ ref('stg_crm__leads') }} as leads
+    {% if is_incremental() %}
+    inner join leads_to_rebuild on leads_to_rebuild.lead_id = leads.lead_id
+    {% endif %}
+),
+
+-- read by every cycle below: computed once
+signals as materialized (
+    select signals.*
+    from {{ ref('int_lifecycle_signals') }} as signals
+    inner join leads on leads.lead_id = signals.lead_id
 ),
 
 version as (
@@ -42,16 +104,9 @@ sql_leads as (
     select distinct lead_id from signals where signal = 'sql'
 ),
 
--- (each source filtered before the union removes duplicates: the events are tens of millions)
+-- (each source joined to the SQL leads before duplicates go: the events are tens of millions)
 pulses as materialized (
-    select scored.lead_id, scored.occurred_at as pulse_at
-    from {{ ref('int_activities_scored') }} as scored
-    inner join sql_leads on sql_leads.lead_id = scored.lead_id
-    union
-    select tasks.lead_id, tasks.occurred_at
-    from {{ ref('stg_crm__tasks') }} as tasks
-    inner join sql_leads on sql_leads.lead_id = tasks.lead_id
-    where tasks.task_status = 'completed'
+    select distinct lead_id, pulse_at from ({{ lifecycle_pulses('sql_leads') }}) as pulses
 ),
 
 -- a lead is known from its first trace: its CRM record, or an earlier event or deal
@@ -276,12 +331,23 @@ ordered as (
 )
 
 select
-    lead_id,
-    change_number,
-    lag(to_stage) over (partition by lead_id order by change_number) as from_stage,
-    to_stage,
-    changed_at,
-    lead(changed_at) over (partition by lead_id order by change_number) as valid_until,
-    reason,
-    rules_version
+    ordered.lead_id,
+    ordered.change_number,
+    lag(ordered.to_stage) over (partition by ordered.lead_id order by ordered.change_number) as from_stage,
+    ordered.to_stage,
+    ordered.changed_at,
+    lead(ordered.changed_at) over (partition by ordered.lead_id order by ordered.change_number) as valid_until,
+    ordered.reason,
+    ordered.rules_version,
+    inputs.inputs_digest as _inputs_digest
 from ordered
+inner join inputs on inputs.lead_id = ordered.lead_id
+{% if is_incremental() %}
+
+union all
+
+-- one marker row per rebuilt lead: the strategy drops all its old rows (also of a lead no
+-- longer in the CRM, which has no new ones)
+select lead_id, null, null, null, null, null, null, null, null
+from leads_to_rebuild
+{% endif %}
