@@ -23,6 +23,14 @@ calendar as (
     select * from {{ source('rules', 'business_calendar') }}
 ),
 
+calendar_days as (
+    {{ calendar_by_utc_date("calendar") }}
+),
+
+business_days as (
+    {{ business_days_by_block("calendar") }}
+),
+
 users as (
     select * from {{ ref('stg_crm__users') }}
 ),
@@ -143,9 +151,9 @@ measured as (
         {{ business_seconds_at('start_day', 'resolved.started_at') }} as business_seconds_at_start,
         {{ business_seconds_at('end_day', 'coalesce(resolved.first_touch_at, resolved.stage_left_at, ' ~ as_of_end() ~ ')') }} as business_seconds_at_end
     from resolved
-    inner join calendar as start_day
+    inner join calendar_days as start_day
         on {{ calendar_day_containing('start_day', 'resolved.time_zone', 'resolved.started_at') }}
-    inner join calendar as end_day
+    inner join calendar_days as end_day
         on {{ calendar_day_containing('end_day', 'resolved.time_zone', 'coalesce(resolved.first_touch_at, resolved.stage_left_at, ' ~ as_of_end() ~ ')') }}
 ),
 
@@ -161,9 +169,10 @@ with_due as (
             'due_day.opens_at'
         ) }} as due_at
     from measured
-    left join calendar as due_day
+    left join business_days as due_day
         on due_day.time_zone = measured.time_zone
-        and due_day.business_seconds > 0
+        and due_day.seconds_block
+            = {{ business_seconds_block('measured.business_seconds_at_start + measured.window_seconds') }}
         and due_day.business_seconds_before < measured.business_seconds_at_start + measured.window_seconds
         and measured.business_seconds_at_start + measured.window_seconds
             <= due_day.business_seconds_before + due_day.business_seconds
