@@ -122,15 +122,13 @@ def nights(tmp_path_factory, dbt_manifest):
     # Tag every scored row of night 1 (a microsecond after its real stamp, so the night still
     # finds exactly the events matched after night 1): a row night 2 rescores gets its event's
     # stamp back, a row it leaves alone keeps the tag. _matched_at is bookkeeping, left out of
-    # the comparisons with a fresh build.
+    # the comparisons with a fresh build. The stage history is tagged the same way, in its
+    # rules_version (which nothing compared reads): a lead night 2 rebuilds loses the tag.
     with duckdb.connect(str(incremental.warehouse)) as connection:
         connection.execute(
             "update intermediate.int_activities_scored "
             "set _matched_at = _matched_at + interval 1 microsecond"
         )
-    # Tag the stage history the same way (its rules_version, which nothing compared reads):
-    # a lead night 2 rebuilds loses the tag.
-    with duckdb.connect(str(incremental.warehouse)) as connection:
         connection.execute("update marts.fct_lifecycle_stage_changes set rules_version = 'night 1'")
     land_night_2(incremental)
     run(incremental, "2026-11-21")
