@@ -403,14 +403,17 @@ def _load_file(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
         if plan.encoding == "windows-1252":
             readable = Path(scratch) / "utf8.csv"
             _transcode_cp1252(landing.path, readable)
-        connection.execute("begin transaction")
         try:
             _stage(connection, landing, readable, plan.delimiter)
-            load = _append(connection, landing, plan)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
+            _check(connection, landing, plan)
+            # the file's rows, rejects and ledger entry land together or not at all
+            connection.execute("begin transaction")
+            try:
+                load = _append(connection, landing, plan)
+                connection.execute("commit")
+            except BaseException:
+                connection.execute("rollback")
+                raise
         finally:
             connection.execute("drop view if exists temp.mapped_file")
             connection.execute("drop view if exists temp.staged_file")
@@ -432,9 +435,8 @@ def _transcode_cp1252(source: Path, target: Path) -> None:
 
 
 def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> None:
-    """The file as text columns, numbered rows: a view, read once (into checked_file), so a
-    file of tens of millions of rows is not copied first; structural CSV errors go to rejects
-    as it is read."""
+    """The file as text columns: a view, read once (into checked_file), so a file of tens of
+    millions of rows is not copied first; structural CSV errors go to rejects as it is read."""
     if landing.reader == "csv":
         source = (
             f"read_csv({_literal(str(readable))}, header = true, all_varchar = true, "
@@ -455,8 +457,7 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
             for name, kind, *_ in described
         )
         connection.execute(
-            "create or replace temp view staged_file as "
-            f"select row_number() over () as _source_row, {texts} from {source}"
+            f"create or replace temp view staged_file as select {texts} from {source}"
         )
     except duckdb.Error as exc:
         raise LandingFileError(
@@ -469,9 +470,18 @@ def _stage(connection, landing: LandingFile, readable: Path, delimiter: str) -> 
         )
 
 
-def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
+def _check(connection, landing: LandingFile, plan: PlannedLoad) -> None:
+    """One pass from the file's text to typed values and the reason a row is rejected, into
+    checked_file: the only copy of the file besides the raw table (an export can hold tens of
+    millions of rows).
+
+    A row's number in the file is its position in checked_file (rowid), which the parallel
+    scan keeps in file order (DuckDB preserves insertion order). Numbering the rows as they are
+    read (row_number() over ()) would make the whole read single-threaded: twice as slow. The
+    table is built outside the load's transaction, where rowids are positions from 0."""
     table, fmt = plan.table, plan.fmt
-    header = [row[0] for row in connection.execute("describe staged_file").fetchall()][1:]
+    connection.execute("set preserve_insertion_order = true")  # the default; rowids rely on it
+    header = [row[0] for row in connection.execute("describe staged_file").fetchall()]
     _check_required_columns(table, fmt, landing, header)
     _map(connection, table, fmt, header)
     casts = {name: _cast(name, kind, plan.source_time_zone) for name, kind in table.columns.items()}
@@ -486,24 +496,36 @@ def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
                 f"'{name}: expected {_describe_kind(kind)}, got \"' || {text} || '\"' end"
             )
     reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
-    column_list = ", ".join(table.columns)
     cast_list = ", ".join(f"{casts[name]} as {name}" for name in table.columns)
-    # one pass from the file's text to typed values and the reason a row is rejected; the only
-    # copy of the file besides staged_file (an export can hold tens of millions of rows)
-    connection.execute(
-        f"create or replace temp table checked_file as "
-        f"select * exclude (_original), case when _reason is not null then _original end as _original "
-        f"from (select _source_row, _unmapped, _original, {cast_list}, {reason} as _reason "
-        f"from mapped_file)"
+    # the row as the file had it (all its columns), kept for a rejected row so it can be fixed
+    # and re-sent; built in the CASE, only for rejected rows
+    original = (
+        "concat_ws(',', "
+        + ", ".join(f"coalesce({_quote(_file_column(i))}, '')" for i in range(len(header)))
+        + ")"
     )
     connection.execute(
+        f"create or replace temp table checked_file as "
+        f"select _unmapped, {cast_list}, _reason, "
+        f"case when _reason is not null then {original} end as _original "
+        f"from (select *, {reason} as _reason from mapped_file)"
+    )
+
+
+def _append(connection, landing: LandingFile, plan: PlannedLoad) -> FileLoad:
+    """checked_file -> the raw table and raw.rejected_rows, and the file's ledger entry."""
+    table, fmt = plan.table, plan.fmt
+    column_list = ", ".join(table.columns)
+    # rowid counts from 0 in file order (see _check); rows are numbered from 1
+    connection.execute(
         f"insert into raw.{table.name} ({column_list}, _source_file, _source_row, _loaded_at) "
-        f"select {column_list}, ?, _source_row, {LOADED_AT} from checked_file where _reason is null",
+        f"select {column_list}, ?, rowid + 1, {LOADED_AT} "
+        f"from checked_file where _reason is null",
         [landing.name],
     )
     connection.execute(
         f"insert into raw.rejected_rows "
-        f"select ?, ?, _source_row, null, _original, _reason, {LOADED_AT} "
+        f"select ?, ?, rowid + 1, null, _original, _reason, {LOADED_AT} "
         f"from checked_file where _reason is not null",
         [table.name, landing.name],
     )
@@ -605,12 +627,13 @@ def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
             expression = mapped
         selected.append(f"cast(({expression}) as varchar) as {_quote(column)}")
     flag = " or ".join(unmapped) or "false"
-    # the row as the file had it (all its columns), kept for a rejected row so it can be fixed
-    # and re-sent
-    original = "concat_ws(',', " + ", ".join(f"coalesce({_quote(c)}, '')" for c in header) + ")"
+    # the file's own columns too, by position (a rejected row is kept as the file had it)
+    file_columns = ", ".join(
+        f"{_quote(c)} as {_quote(_file_column(i))}" for i, c in enumerate(header)
+    )
     mapped = (
-        f"select _source_row, {', '.join(selected)}, coalesce({flag}, false) as _unmapped, "
-        f"{original} as _original from staged_file"
+        f"select {', '.join(selected)}, coalesce({flag}, false) as _unmapped, {file_columns} "
+        "from staged_file"
     )
     if table.hash_missing_key:
         # an event exported without an id gets a stable one from what it says, so the same
@@ -624,6 +647,11 @@ def _map(connection, table: RawTable, fmt: Format, header: list[str]) -> None:
         )
     # a view: read once, into checked_file
     connection.execute(f"create or replace temp view mapped_file as {mapped}")
+
+
+def _file_column(position: int) -> str:
+    """mapped_file's name for the file's own column at `position` (from 0)."""
+    return f"_file_column_{position}"
 
 
 def _cast(name: str, kind: str, source_time_zone: str) -> str:

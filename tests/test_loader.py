@@ -83,6 +83,36 @@ def test_good_rows_load_bad_rows_are_quarantined_with_reasons(tmp_path, connecti
     assert ledger == [("crm_leads.csv", 6, 2, 4, "loaded")]
 
 
+def test_rows_keep_their_place_in_a_file_read_in_parallel(tmp_path, connection):
+    """_source_row is a row's number in the file, for loaded and rejected rows alike, also when
+    DuckDB reads a big file in parallel chunks (here about 40 MB, on four threads)."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    rows = 400_000
+    bad = {1_234, 250_000, rows}  # no timestamp: rejected
+    lines = [
+        "activity_id,lead_id,email,activity_type,occurred_at,url,form_name,campaign,asset,detail"
+    ]
+    for number in range(1, rows + 1):
+        occurred_at = "" if number in bad else "2026-11-01T10:00:00Z"
+        lines.append(
+            f"A{number},L{number % 997},p{number}@acme.com,web_visit,{occurred_at},"
+            f"https://acme.com/pricing?ref={number:012d},,,,"
+        )
+    (landing / "marketing_activities.csv").write_text("\n".join(lines) + "\n")
+    connection.execute("set threads = 4")
+    report = load_table(connection, ACTIVITIES, landing)
+    assert (report.rows_loaded, report.rows_rejected) == (rows - len(bad), len(bad))
+    misplaced = connection.execute(
+        "select count(*) from raw.marketing_activities where activity_id <> 'A' || _source_row"
+    ).fetchone()[0]
+    assert misplaced == 0
+    rejected = connection.execute(
+        "select source_row, split_part(raw_record, ',', 1) from raw.rejected_rows order by 1"
+    ).fetchall()
+    assert rejected == [(number, f"A{number}") for number in sorted(bad)]
+
+
 def test_the_same_file_loads_once_and_a_changed_file_is_recorded(tmp_path, connection):
     landing = tmp_path / "landing"
     landing.mkdir()
