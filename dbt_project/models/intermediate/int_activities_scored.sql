@@ -217,15 +217,21 @@ matching as not materialized (
 -- events in the D days up to each instant, events at the same instant alike
 -- ({min_events: N, within_days: D}; the frame is (occurred_at - D days, occurred_at], its
 -- width the rule's own: a RANGE frame may be an expression, constant within the partition).
+-- The windows sort narrow rows (what they count by and what identifies the event); the
+-- rule's points and caps are joined again afterwards: sorting 40M events with every rule
+-- column in tow cost a third more.
 -- Only the candidates that qualify are kept, once: both halves of `scored` read them.
 frequency_qualifying as materialized (
     select
-        activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
-        _matched_at, rule_id, rule_order, group_id, points, max_points, max_points_per_day,
-        group_candidates
+        counted.activity_id, counted.lead_id, counted.activity_type, counted.page_category,
+        counted.occurred_at, counted.activity_date, counted._matched_at, rules.rule_id,
+        rules.rule_order, rules.group_id, rules.points, rules.max_points,
+        rules.max_points_per_day, counted.group_candidates
     from (
         select
-            matching.*,
+            activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
+            _matched_at, rule_id, is_candidate, is_rescored, group_candidates, frequency_mode,
+            frequency_n,
             row_number() over (
                 partition by lead_id, rule_id order by occurred_at, activity_id
             ) as occurrence_number,
@@ -240,13 +246,14 @@ frequency_qualifying as materialized (
         from matching
         where frequency_mode <> 'every_time'
     ) as counted
-    where is_candidate
-      and is_rescored
-      and case frequency_mode
-        when 'first_time' then occurrence_number = 1
-        when 'nth_time' then occurrence_number = frequency_n
-        when 'returning' then activity_date > first_activity_date
-        when 'min_events' then recent_events >= frequency_n
+    inner join rules on rules.rule_id = counted.rule_id
+    where counted.is_candidate
+      and counted.is_rescored
+      and case counted.frequency_mode
+        when 'first_time' then counted.occurrence_number = 1
+        when 'nth_time' then counted.occurrence_number = counted.frequency_n
+        when 'returning' then counted.activity_date > counted.first_activity_date
+        when 'min_events' then counted.recent_events >= counted.frequency_n
       end
 ),
 
