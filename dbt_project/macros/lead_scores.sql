@@ -43,21 +43,30 @@
         from scores
     ),
 
-    graded as (
+    -- the first fit grade and engagement tier (from the top) the scores reach; the bands end
+    -- open (rules/README.md), so every score has both. Found apart: pairing every grade with
+    -- every tier and ranking the pairs cost seconds per million score points.
+    banded as (
         select
             limited.*,
-            grades.grade as fit_grade,
-            grades.grade_rank as fit_grade_rank,
-            tiers.tier as engagement_tier,
-            row_number() over (
-                partition by limited.score_date, limited.lead_id
-                order by grades.grade_rank, tiers.tier
-            ) as band_rank
+            (
+                select min(grades.grade_rank)
+                from {{ source('rules', 'fit_grades') }} as grades
+                where grades.min_score is null or limited.fit_score >= grades.min_score
+            ) as fit_grade_rank,
+            (
+                select min(tiers.tier)
+                from {{ source('rules', 'engagement_tiers') }} as tiers
+                where tiers.min_score is null or limited.engagement_score >= tiers.min_score
+            ) as engagement_tier
         from limited
+    ),
+
+    graded as (
+        select banded.*, grades.grade as fit_grade
+        from banded
         inner join {{ source('rules', 'fit_grades') }} as grades
-            on grades.min_score is null or limited.fit_score >= grades.min_score
-        inner join {{ source('rules', 'engagement_tiers') }} as tiers
-            on tiers.min_score is null or limited.engagement_score >= tiers.min_score
+            on grades.grade_rank = banded.fit_grade_rank
     )
 
     select
@@ -78,7 +87,6 @@
     cross join {{ source('rules', 'rules_version') }} as version
     left join {{ ref('int_leads_disqualified') }} as disqualified
         on disqualified.lead_id = graded.lead_id
-    where graded.band_rank = 1
 )
 {%- endmacro %}
 
