@@ -24,13 +24,9 @@ signal_digests as (
 ),
 
 -- only an SQL can be recycled for lack of pulses: only leads with an SQL signal have them
-sql_leads as (
-    select distinct lead_id from signals where signal = 'sql'
-),
-
 pulse_digests as (
     select lead_id, {{ multiset_digest(['pulse_at']) }} as pulses_digest, max(pulse_at) as last_pulse_at
-    from ({{ lifecycle_pulses('sql_leads') }}) as pulses
+    from ({{ lifecycle_pulses('signals') }}) as pulses
     group by lead_id
 )
 

@@ -100,13 +100,9 @@ terminal as (
 
 -- engagement and sales touches: an SQL without either for too long is recycled (so only
 -- leads with an SQL signal need them)
-sql_leads as (
-    select distinct lead_id from signals where signal = 'sql'
-),
-
 -- (each source joined to the SQL leads before duplicates go: the events are tens of millions)
 pulses as materialized (
-    select distinct lead_id, pulse_at from ({{ lifecycle_pulses('sql_leads') }}) as pulses
+    select distinct lead_id, pulse_at from ({{ lifecycle_pulses('signals') }}) as pulses
 ),
 
 -- a lead is known from its first trace: its CRM record, or an earlier event or deal
