@@ -331,6 +331,43 @@ def test_first_build_keeps_history_where_it_is_read(night):
     assert leads > 300 and days < leads * 30  # far fewer rows than 120 days x every lead
 
 
+def test_history_scores_a_day_as_that_night_would_have(night, tmp_path):
+    """The history of a first build sums decayed points with running sums per lead and rule
+    (macros/engagement.sql, totals_only); a night scoring that day itself pairs each score
+    with each event day instead. Both must give every lead the same engagement points, on a
+    recent day and on one where e-mails have left their 30-day window, penalties have lost a
+    quarter or more and half-lives have halved."""
+    for first, last in (("2026-11-13", "2026-11-19"), ("2026-09-01", "2026-10-15")):
+        [(day, leads)] = night.query(
+            "select score_date, count(*) from marts.fct_lead_scores_daily "
+            "where score_date between ? and ? group by score_date order by 2 desc, 1 limit 1",
+            [first, last],
+        )
+        assert leads >= 20, f"too few history rows on {day} to compare"
+        that_night = night.rebuilt(tmp_path / str(day), str(day), "int_engagement_contributions")
+        [(compared, differing, engaged)] = that_night.query(
+            """
+            with direct as (
+                select lead_id, sum(final_points) as engagement_points
+                from intermediate.int_engagement_contributions
+                group by lead_id
+            )
+            select
+                count(*),
+                count(*) filter (
+                    where history.engagement_points <> coalesce(direct.engagement_points, 0)
+                ),
+                count(*) filter (where history.engagement_points <> 0)
+            from marts.fct_lead_scores_daily as history
+            left join direct using (lead_id)
+            where history.score_date = ?
+            """,
+            [day],
+        )
+        assert (compared, differing) == (leads, 0), f"history and night differ on {day}"
+        assert engaged > leads // 2
+
+
 def test_next_night_adds_one_day_and_keeps_weekend_out_of_the_sla(night):
     result = night.run("2026-11-21")  # a Saturday
     assert result.success, failure_messages(result)

@@ -11,8 +11,17 @@
     (int_engagement_contributions) and the score history (macros/score_history.sql) both use it.
     The work grows with the score points asked for, not with the days of history.
     totals_only=true gives one row per score point, its engagement points, without the rule
-    rows: for millions of points, where a rule row read twice (rules and their group's cap)
-    would be held in memory.
+    rows: for millions of points (the score history), where a rule row read twice (rules and
+    their group's cap) would be held in memory. It also finds step 2 another way: pairing
+    every score point with every event day in its window (635M pairs for the first build at
+    1M leads) cost two thirds of the history's time, so instead each event day's points
+    enter a running sum per lead and rule, and leave it again, on the days the decay factor
+    changes (decay_steps); a score point reads the running sum on its day. A half-life
+    changes the factor every day, so its points enter scaled by 2^(day / half-life) and the
+    sum read is scaled back; where that scale would leave a double's range (a first build
+    far longer than the half-life) the half-life steps day by day instead. The sums agree
+    with the direct arithmetic to well under a cent (they are rounded to 9 places before the
+    cent; tests/test_pipeline.py compares the two).
     Leads, rules and groups are numbered first and the arithmetic runs on the numbers: the
     aggregates hold a row per score point and rule (94M for the first build at 1M leads),
     and with the ids as text as keys they ran out of a 4 GB memory limit. -#}
@@ -38,7 +47,8 @@
             groups.half_life_days,
             groups.decay_percent,
             groups.decay_every_days,
-            groups.decay_window_days
+            groups.decay_window_days,
+            rules.max_points
         from {{ source('rules', 'engagement_rules') }} as rules
         inner join {{ source('rules', 'engagement_groups') }} as groups
             on groups.group_id = rules.group_id
@@ -86,6 +96,119 @@
         from event_days
     ),
 
+{%- if totals_only %}
+    -- the first day a score point looks back to: half-life sums are scaled from it
+    sweep_base as (
+        select
+            asked_dates.first_date - settings.window_days as base_date,
+            asked_dates.last_date - asked_dates.first_date + settings.window_days as span_days
+        from asked_dates
+        cross join settings
+    ),
+
+    -- is_scaled: a half-life summed scaled, while 2^(span / half-life) stays far inside a
+    -- double's range (2^1023), with room for sums of large points
+    rule_decay as (
+        select
+            rule_keys.*,
+            coalesce(
+                rule_keys.decay_kind = 'half_life'
+                and sweep_base.span_days / rule_keys.half_life_days <= 900,
+                false
+            ) as is_scaled
+        from rule_keys
+        cross join sweep_base
+    ),
+
+    -- each rule's decay factor at every age in the window, none from window_days on; a
+    -- scaled half-life counts as no decay here (the scale does it)
+    age_factors as (
+        select
+            rule_decay.rule_key,
+            ages.age_days,
+            case
+                when ages.age_days >= settings.window_days then 0.0
+                when rule_decay.is_scaled then 1.0
+                else {{ decay_factor('rule_decay', 'ages.age_days') }}
+            end as factor
+        from rule_decay
+        cross join settings
+        cross join (
+            select cast(age_days as integer) as age_days
+            from generate_series(0, (select window_days from settings)) as ages (age_days)
+        ) as ages
+    ),
+
+    -- the ages at which the factor changes, and by how much
+    decay_steps as (
+        select rule_key, age_days, step
+        from (
+            select
+                rule_key,
+                age_days,
+                factor - coalesce(lag(factor) over (partition by rule_key order by age_days), 0.0) as step
+            from age_factors
+        ) as changes
+        where step <> 0
+    ),
+
+    -- what enters or leaves each lead's running sum of a rule, and on which day; and the score
+    -- points (is_asked) at which the sums are read, for every rule the lead has events of
+    sweep as (
+        select
+            capped_days.lead_key,
+            capped_days.rule_key,
+            capped_days.activity_date + decay_steps.age_days as sweep_date,
+            false as is_asked,
+            capped_days.day_points * decay_steps.step * case
+                when rule_decay.is_scaled
+                    then power(2.0, (capped_days.activity_date - sweep_base.base_date) / rule_decay.half_life_days)
+                else 1.0
+            end as delta
+        from capped_days
+        inner join decay_steps on decay_steps.rule_key = capped_days.rule_key
+        inner join rule_decay on rule_decay.rule_key = capped_days.rule_key
+        cross join sweep_base
+
+        union all
+
+        select lead_rules.lead_key, lead_rules.rule_key, points_asked.score_date, true, 0.0
+        from (select distinct lead_key, rule_key from capped_days) as lead_rules
+        inner join points_asked on points_asked.lead_key = lead_rules.lead_key
+    ),
+
+    swept as (
+        select
+            lead_key,
+            rule_key,
+            sweep_date,
+            is_asked,
+            sum(delta) over (
+                partition by lead_key, rule_key
+                order by sweep_date
+                range between unbounded preceding and current row
+            ) as running_points
+        from sweep
+    ),
+
+    per_rule as (
+        select
+            swept.sweep_date as score_date,
+            swept.lead_key,
+            swept.rule_key,
+            rule_decay.max_points,
+            round(swept.running_points * case
+                when rule_decay.is_scaled
+                    then power(0.5, (swept.sweep_date - sweep_base.base_date) / rule_decay.half_life_days)
+                else 1.0
+            end, 9) as decayed_points
+        from swept
+        inner join rule_decay on rule_decay.rule_key = swept.rule_key
+        cross join sweep_base
+        where swept.is_asked
+    ),
+
+    {%- else %}
     aged as (
         select
             points_asked.score_date,
@@ -103,15 +226,7 @@
     decayed as (
         select
             aged.*,
-            case rule_keys.decay_kind
-                when 'half_life' then power(0.5, aged.age_days / rule_keys.half_life_days)
-                when 'linear' then greatest(
-                    0.0,
-                    1.0 - rule_keys.decay_percent / 100.0 * floor(aged.age_days / rule_keys.decay_every_days)
-                )
-                when 'window' then case when aged.age_days < rule_keys.decay_window_days then 1.0 else 0.0 end
-                else 1.0
-            end as day_decay_factor
+            {{ decay_factor('rule_keys', 'aged.age_days') }} as day_decay_factor
         from aged
         inner join rule_keys on rule_keys.rule_key = aged.rule_key
     ),
@@ -135,6 +250,8 @@
         where day_decay_factor > 0
         group by score_date, lead_key, rule_key
     ),
+
+    {%- endif %}
 
     rule_rows as (
         select
@@ -223,4 +340,19 @@
     where abs(group_totals.group_points) > group_caps.group_max_points
     {%- endif %}
 )
+{%- endmacro %}
+
+{#- The share of a day's points left at `age_days` days old, by the decay of the rule's group
+    (`decay`: a relation with decay_kind, half_life_days, decay_percent, decay_every_days and
+    decay_window_days). -#}
+{% macro decay_factor(decay, age_days) -%}
+    case {{ decay }}.decay_kind
+        when 'half_life' then power(0.5, {{ age_days }} / {{ decay }}.half_life_days)
+        when 'linear' then greatest(
+            0.0,
+            1.0 - {{ decay }}.decay_percent / 100.0 * floor({{ age_days }} / {{ decay }}.decay_every_days)
+        )
+        when 'window' then case when {{ age_days }} < {{ decay }}.decay_window_days then 1.0 else 0.0 end
+        else 1.0
+    end
 {%- endmacro %}
