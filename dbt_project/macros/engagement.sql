@@ -47,8 +47,7 @@
             groups.half_life_days,
             groups.decay_percent,
             groups.decay_every_days,
-            groups.decay_window_days,
-            rules.max_points
+            groups.decay_window_days
         from {{ source('rules', 'engagement_rules') }} as rules
         inner join {{ source('rules', 'engagement_groups') }} as groups
             on groups.group_id = rules.group_id
@@ -191,12 +190,17 @@
         from sweep
     ),
 
+    -- a rule's cap as its events carry it, as in the direct arithmetic
+    rule_caps as (
+        select rule_key, max(max_points) as max_points from capped_days group by rule_key
+    ),
+
     per_rule as (
         select
             swept.sweep_date as score_date,
             swept.lead_key,
             swept.rule_key,
-            rule_decay.max_points,
+            rule_caps.max_points,
             round(swept.running_points * case
                 when rule_decay.is_scaled
                     then power(0.5, (swept.sweep_date - sweep_base.base_date) / rule_decay.half_life_days)
@@ -204,6 +208,7 @@
             end, 9) as decayed_points
         from swept
         inner join rule_decay on rule_decay.rule_key = swept.rule_key
+        inner join rule_caps on rule_caps.rule_key = swept.rule_key
         cross join sweep_base
         where swept.is_asked
     ),
