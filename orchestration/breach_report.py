@@ -40,6 +40,11 @@ create table if not exists outbound.report_deliveries (
 
 NOW = "cast(now() at time zone 'UTC' as timestamp)"
 
+# The e-mail's table lists the most overdue breaches only; every breach is in the attached CSV.
+# A table of every breach grows without bound (283,000 rows made a 238 MB body at 1M leads,
+# past what mail servers accept, typically 25-50 MB).
+EMAIL_TABLE_ROWS = 200
+
 # The columns of the breach table in the e-mail, with their headings.
 TABLE_COLUMNS = {
     "owner_name": "Owner",
@@ -100,8 +105,14 @@ def breach_summary(breaches: pd.DataFrame, as_of: dt.date, audience: str = ALL) 
     return "\n".join(lines) + "\n"
 
 
-def breach_html(breaches: pd.DataFrame, as_of: dt.date, audience: str = ALL) -> str:
-    """The e-mail body: summary with bar charts, then the breach table. Every value is escaped.
+def breach_html(
+    breaches: pd.DataFrame,
+    as_of: dt.date,
+    audience: str = ALL,
+    table_rows: int = EMAIL_TABLE_ROWS,
+) -> str:
+    """The e-mail body: summary with bar charts, then the `table_rows` most overdue breaches
+    (in the report's order). Every value is escaped.
 
     Inline styles and table layout only: mail clients drop <style> blocks and scripts.
     """
@@ -118,7 +129,15 @@ def breach_html(breaches: pd.DataFrame, as_of: dt.date, audience: str = ALL) -> 
         by_owner = _by_owner(breaches)["breaches"]
         parts.append(_bar_chart("By tier", _by_tier(breaches), "#c0392b"))
         parts.append(_bar_chart("By owner", by_owner, "#2c6fbb"))
-        parts.append(_table(breaches))
+        shown = breaches
+        if len(breaches) > table_rows:
+            most_overdue = breaches["business_hours_overdue"].nlargest(table_rows, keep="first")
+            shown = breaches.loc[breaches.index.isin(most_overdue.index)]
+            parts.append(
+                f"<p>The {table_rows} most overdue of {len(breaches)} breaches; every breach is "
+                "in the attached CSV.</p>"
+            )
+        parts.append(_table(shown))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

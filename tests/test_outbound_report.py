@@ -3,15 +3,18 @@ served on 127.0.0.1: what arrives, escaped and attached, once, and again after a
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 from contextlib import contextmanager
 
 import duckdb
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from orchestration import breach_report
 from orchestration.breach_report import parse_team_recipients
 from orchestration.resources import Mailer
 from tests.conftest import failure_messages, materialization_metadata
@@ -272,3 +275,33 @@ def test_team_recipients_are_parsed_or_rejected_with_the_expected_form():
     assert parse_team_recipients("") == {}
     with pytest.raises(ValueError, match="should read 'Team name=address,address'"):
         parse_team_recipients("Enterprise a@x.com")
+
+
+def test_email_table_lists_the_most_overdue_and_the_csv_keeps_every_breach(tmp_path):
+    # in the report's order: by owner, then most overdue first
+    breaches = pd.DataFrame(
+        {
+            "owner_name": ["Ann", "Ann", "Bob"],
+            "lead_id": ["L-ANN-1", "L-ANN-2", "L-BOB-1"],
+            "first_name": ["A", "B", "C"],
+            "last_name": ["One", "Two", "Three"],
+            "company": ["Acme", "Acme", "Beta"],
+            "lead_email": ["a@acme.example", "b@acme.example", "c@beta.example"],
+            "tier": ["escalated", "breached", "escalated"],
+            "transition": ["sql", "sql", "sql"],
+            "started_at": pd.to_datetime(["2026-11-16 09:00"] * 3),
+            "due_at": pd.to_datetime(["2026-11-16 13:00"] * 3),
+            "business_hours_overdue": [30.0, 2.0, 12.5],
+        }
+    )
+    html = breach_report.breach_html(breaches, dt.date(2026, 11, 20), table_rows=2)
+    assert "The 2 most overdue of 3 breaches; every breach is in the attached CSV." in html
+    assert "L-ANN-1" in html and "L-BOB-1" in html and "L-ANN-2" not in html
+    assert html.index("L-ANN-1") < html.index("L-BOB-1")  # the report's order is kept
+    # the bar charts still count every breach: Ann 2, Bob 1
+    assert "</div> 2</td>" in html and "</div> 1</td>" in html
+
+    csv_path = breach_report.archive(breaches, tmp_path, dt.date(2026, 11, 20), breach_report.ALL)
+    assert pd.read_csv(csv_path)["lead_id"].tolist() == ["L-ANN-1", "L-ANN-2", "L-BOB-1"]
+    whole = breach_report.breach_html(breaches, dt.date(2026, 11, 20))
+    assert "most overdue" not in whole and "L-ANN-2" in whole
