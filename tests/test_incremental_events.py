@@ -59,7 +59,7 @@ MATCHED = (
     "select * exclude (_matched_at, _loaded_at, previous_lead_id) "
     "from intermediate.int_activities_matched_to_leads"
 )
-SCORED = "select * exclude (_matched_at) from intermediate.int_activities_scored"
+SCORED = "select * exclude (_matched_at, _scored_at) from intermediate.int_activities_scored"
 LEAD_SCORES = "select * from marts.fct_lead_scores"
 CONTRIBUTIONS = "select * from marts.fct_score_contributions"
 COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS)

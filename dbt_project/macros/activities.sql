@@ -16,3 +16,9 @@
     cast(occurred_at as date) as activity_date,
     _loaded_at
 {%- endmacro %}
+
+{#- The stamp of this run (dbt's run_started_at) on the rows an incremental event table
+    writes: how the next run, and the tests, tell this run's rows from earlier ones. -#}
+{% macro run_stamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

@@ -125,7 +125,7 @@ matched as (
         events.activity_date,
         events.previous_lead_id,
         events._loaded_at,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as _matched_at
+        {{ run_stamp() }} as _matched_at
     from events_to_match as events
     left join identities as by_id on by_id.crm_id = events.crm_lead_id
     left join leads_by_email as by_email on by_email.email = events.email

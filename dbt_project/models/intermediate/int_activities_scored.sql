@@ -294,7 +294,9 @@ select
     scored.occurred_at,
     scored.activity_date,
     scored._matched_at,
-    rules_version.rules_version
+    rules_version.rules_version,
+    -- the run that wrote the row: the uniqueness test checks the night's rows against all
+    {{ run_stamp() }} as _scored_at
 from scored
 cross join rules_version
 {% if is_incremental() %}
@@ -305,6 +307,6 @@ union all
 -- replace_leads_from strategy drops the lead's old rows from then on, even when none of its
 -- events scores any more, and inserts only rows with an event
 select
-    null, lead_id, null, null, null, null, null, null, null, rescore_from, null, null, null
+    null, lead_id, null, null, null, null, null, null, null, rescore_from, null, null, null, null
 from leads_to_score
 {% endif %}
