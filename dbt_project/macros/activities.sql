@@ -22,3 +22,37 @@
 {% macro run_stamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#- What the last run of the event table `this` took in, as of this night: the latest load
+    time and event time among its events before the end of the scoring day (the pre-hook drops
+    the later ones when an earlier night is re-run). Read when the model is compiled, so the
+    nightly intake filters on constants. -#}
+{% macro events_taken_in() -%}
+    {%- set result = run_query(
+        "select max(_loaded_at), max(occurred_at) from " ~ this ~ " where occurred_at < " ~ as_of_end()
+    ) -%}
+    {{- return({'loaded_at': result.rows[0][0], 'occurred_at': result.rows[0][1]}) -}}
+{%- endmacro %}
+
+{% macro timestamp_literal(value) -%}
+    cast('{{ value.isoformat(sep=" ") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- Where int_activities_matched_to_leads keeps the CRM-id and e-mail mapping (int_lead_resolution)
+    its last run matched with: the next run re-matches only the events whose keys map
+    differently now. -#}
+{% macro lead_resolution_used_relation() -%}
+    {{- return(this.incorporate(path={'identifier': this.identifier ~ '__resolution'})) -}}
+{%- endmacro %}
+
+{#- The relation, or none when it does not exist yet (a warehouse built before it was kept). -#}
+{% macro lead_resolution_used() -%}
+    {%- set relation = lead_resolution_used_relation() -%}
+    {{- return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier)) -}}
+{%- endmacro %}
+
+{#- Post-hook: remember the mapping this run matched with, in the same transaction as its rows. -#}
+{% macro remember_lead_resolution() -%}
+    create or replace table {{ lead_resolution_used_relation() }} as
+    select * from {{ ref('int_lead_resolution') }}
+{%- endmacro %}

@@ -7,7 +7,9 @@
 --   * events loaded since the last run (or dated after the events it took in) are added;
 --   * events whose lead is no longer the one the CRM says now (a new lead with their e-mail, a
 --     merge, a changed e-mail) are matched again and keep the lead they had in previous_lead_id,
---     so int_activities_scored can rescore both leads;
+--     so int_activities_scored can rescore both leads. Only the events carrying a CRM id or an
+--     e-mail whose lead changed since the last run are looked at: the post-hook keeps the
+--     mapping each run used (int_lead_resolution, copied to <this>__resolution);
 --   * re-running an earlier night first drops the events after that night (pre-hook); the
 --     next night takes them in again.
 -- Every added or re-matched row is stamped with the run (_matched_at), which is how
@@ -19,56 +21,77 @@
         unique_key='activity_id',
         on_schema_change='fail',
         pre_hook="{{ drop_events_after_scoring_day() }}",
+        post_hook="{{ remember_lead_resolution() }}",
     )
 }}
-with leads as (
-    select lead_id, email, created_at from {{ ref('stg_crm__leads') }}
+with resolution as (
+    select * from {{ ref('int_lead_resolution') }}
 ),
 
--- every CRM id ever seen, merged records included, with the person it now belongs to
 identities as (
-    select identities.lead_id as crm_id, leads.lead_id
-    from {{ ref('stg_crm__lead_identities') }} as identities
-    join leads on leads.lead_id = identities.person_id
+    select lookup_key as crm_id, lead_id from resolution where key_kind = 'crm_id'
 ),
 
--- An e-mail shared by two CRM records goes to the one created first (then the lowest id),
--- so the same person's history is never split between runs.
 leads_by_email as (
-    select email, lead_id
-    from (
-        select
-            email,
-            lead_id,
-            row_number() over (partition by email order by created_at, lead_id) as email_rank
-        from leads
-        where email is not null
-    ) as ranked
-    where email_rank = 1
+    select lookup_key as email, lead_id from resolution where key_kind = 'email'
 ),
 
 {% if is_incremental() %}
--- what the last run took in: events loaded after it, or dated after its latest event (an
--- event loaded early but dated past the night it was loaded on), are new
-taken_in as (
-    select max(_loaded_at) as loaded_at, max(occurred_at) as occurred_at from {{ this }}
-),
-
--- New raw rows, read straight from the raw table (appended in load order, so the loaded-at
--- filter skips the old ones without reading them); among copies of one event, the first
--- loaded wins, and a copy of an event already matched is a duplicate.
+{%- set taken_in = events_taken_in() %}
+-- New raw rows: loaded after the last run took its events in, or dated after the latest of
+-- them (an event loaded early but dated past the night it was loaded on). The bounds are
+-- constants, so DuckDB skips the old row groups of the raw table (appended in load order)
+-- without reading them. Among copies of one event the first loaded wins, and a copy of an
+-- event already matched is a duplicate.
 new_events as (
     select {{ canonical_activity_columns() }}
     from {{ source('raw', 'marketing_activities') }}
     where occurred_at < {{ as_of_end() }}
+    {%- if taken_in.loaded_at is not none %}
       and (
-          _loaded_at > (select loaded_at from taken_in)
-          or occurred_at > (select occurred_at from taken_in)
+          _loaded_at > {{ timestamp_literal(taken_in.loaded_at) }}
+          or occurred_at > {{ timestamp_literal(taken_in.occurred_at) }}
       )
+    {%- endif %}
     qualify row_number() over (
         partition by activity_id order by _loaded_at, _source_file, _source_row
     ) = 1
 ),
+
+{%- set resolution_used = lead_resolution_used() %}
+{%- if resolution_used is not none %}
+
+-- the CRM ids and e-mails whose lead differs from the one the last run matched with
+changed_keys as (
+    select
+        coalesce(now.key_kind, used.key_kind) as key_kind,
+        coalesce(now.lookup_key, used.lookup_key) as lookup_key
+    from resolution as now
+    full join {{ resolution_used }} as used
+        on used.key_kind = now.key_kind and used.lookup_key = now.lookup_key
+    where now.lead_id is distinct from used.lead_id
+),
+
+-- only their events can have another lead now: found by the two key columns alone, then
+-- read whole (reading every column of 50M events to keep a few cost seconds)
+rematch_candidates as (
+    select *
+    from {{ this }}
+    where rowid in (
+        select rowid
+        from {{ this }}
+        where crm_lead_id in (select lookup_key from changed_keys where key_kind = 'crm_id')
+           or email in (select lookup_key from changed_keys where key_kind = 'email')
+    )
+),
+{%- else %}
+
+-- no record of the mapping the last run used (a warehouse built before it was kept): every
+-- event is compared
+rematch_candidates as (
+    select * from {{ this }}
+),
+{%- endif %}
 
 events_to_match as (
     select new_events.*, cast(null as varchar) as previous_lead_id
@@ -94,7 +117,7 @@ events_to_match as (
         matched.activity_date,
         matched._loaded_at,
         matched.lead_id as previous_lead_id
-    from {{ this }} as matched
+    from rematch_candidates as matched
     left join identities as by_id on by_id.crm_id = matched.crm_lead_id
     left join leads_by_email as by_email on by_email.email = matched.email
     where coalesce(by_id.lead_id, by_email.lead_id) is distinct from matched.lead_id
