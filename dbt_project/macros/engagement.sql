@@ -25,15 +25,26 @@
     Leads, rules and groups are numbered first and the arithmetic runs on the numbers: the
     aggregates hold a row per score point and rule (94M for the first build at 1M leads),
     and with the ids as text as keys they ran out of a 4 GB memory limit. -#}
-{% macro engagement_contributions(score_points, totals_only=false) -%}
+{% macro engagement_contributions(score_points, totals_only=false, carried=none) -%}
 (
     with settings as (
         select window_days from {{ source('rules', 'engagement_settings') }}
     ),
 
+    -- is_asked: a lead whose points come from its events (not carried)
     lead_keys as (
-        select lead_id, row_number() over () as lead_key
-        from (select distinct lead_id from {{ score_points }}) as leads_asked
+        select lead_id, row_number() over () as lead_key, is_asked
+        from (
+            select lead_id, bool_or(is_asked) as is_asked
+            from (
+                select lead_id, true as is_asked from {{ score_points }}
+                {%- if carried %}
+                union all
+                select lead_id, false from {{ carried }}
+                {%- endif %}
+            ) as leads
+            group by lead_id
+        ) as leads_asked
     ),
 
     rule_keys as (
@@ -68,12 +79,9 @@
             lead_keys.lead_key,
             rule_keys.rule_key,
             scored.activity_date,
-            count(*) as events,
-            sum(scored.points) as raw_points,
-            max(scored.max_points) as max_points,
-            max(scored.max_points_per_day) as max_points_per_day
+            {{ day_sums('scored') }}
         from {{ ref('int_activities_scored') }} as scored
-        inner join lead_keys on lead_keys.lead_id = scored.lead_id
+        inner join lead_keys on lead_keys.lead_id = scored.lead_id and lead_keys.is_asked
         inner join rule_keys on rule_keys.rule_id = scored.rule_id
         -- only the days some score point's window can reach
         cross join asked_dates
@@ -85,14 +93,7 @@
     ),
 
     capped_days as (
-        select
-            event_days.*,
-            coalesce(abs(raw_points) > max_points_per_day, false) as is_day_capped,
-            case
-                when abs(raw_points) > max_points_per_day then sign(raw_points) * max_points_per_day
-                else raw_points
-            end as day_points
-        from event_days
+        {{ with_day_cap('event_days') }}
     ),
 
 {%- if totals_only %}
@@ -122,20 +123,7 @@
     -- each rule's decay factor at every age in the window, none from window_days on; a
     -- scaled half-life counts as no decay here (the scale does it)
     age_factors as (
-        select
-            rule_decay.rule_key,
-            ages.age_days,
-            case
-                when ages.age_days >= settings.window_days then 0.0
-                when rule_decay.is_scaled then 1.0
-                else {{ decay_factor('rule_decay', 'ages.age_days') }}
-            end as factor
-        from rule_decay
-        cross join settings
-        cross join (
-            select cast(age_days as integer) as age_days
-            from generate_series(0, (select window_days from settings)) as ages (age_days)
-        ) as ages
+        {{ factors_by_age('rule_decay', 'rule_key', scaled='is_scaled') }}
     ),
 
     -- the ages at which the factor changes, and by how much
@@ -238,22 +226,44 @@
 
     -- The totals need only the capped sum of each rule: leaner rows, so the aggregate over
     -- hundreds of millions of joined rows of a first build stays small enough to spill.
+    -- decayed_sum: the exact sum a later night carries on (with the counts, see
+    -- int_engagement_contributions); decayed_points rounds away its last bits, so a sum
+    -- carried night after night and one computed afresh round to the same cent
     per_rule as (
-        select
-            score_date,
-            lead_key,
-            rule_key,
-            max(max_points) as max_points,
-            {%- if not totals_only %}
-            sum(events) as occurrences,
-            sum(raw_points) as raw_points,
-            sum(day_points) as day_capped_points,
-            {{ dbt.bool_or('is_day_capped') }} as is_day_capped,
+        select *, round(decayed_sum, 9) as decayed_points
+        from (
+            select
+                score_date,
+                lead_key,
+                rule_key,
+                max(max_points) as max_points,
+                sum(events) as occurrences,
+                sum(raw_points) as raw_points,
+                sum(day_points) as day_capped_points,
+                count(*) filter (where is_day_capped) as capped_days,
+                sum(day_points * day_decay_factor) as decayed_sum
+            from decayed
+            where day_decay_factor > 0
+            group by score_date, lead_key, rule_key
+            {%- if carried %}
+
+            union all
+
+            select
+                carried.score_date,
+                lead_keys.lead_key,
+                rule_keys.rule_key,
+                carried.max_points,
+                carried.occurrences,
+                carried.raw_points,
+                carried.day_capped_points,
+                carried.capped_days,
+                carried.decayed_sum
+            from {{ carried }} as carried
+            inner join lead_keys on lead_keys.lead_id = carried.lead_id
+            inner join rule_keys on rule_keys.rule_id = carried.rule_id
             {%- endif %}
-            sum(day_points * day_decay_factor) as decayed_points
-        from decayed
-        where day_decay_factor > 0
-        group by score_date, lead_key, rule_key
+        ) as sums
     ),
 
     {%- endif %}
@@ -270,7 +280,11 @@
             {{ points('per_rule.decayed_points') }} as decayed_points,
             -- the share of the (day-capped) points left after decay: 1 = events of the score date
             cast(round(case when per_rule.day_capped_points <> 0 then per_rule.decayed_points / per_rule.day_capped_points end, 4) as decimal(10, 4)) as decay_factor,
-            per_rule.is_day_capped or coalesce(abs(per_rule.decayed_points) > per_rule.max_points, false) as is_capped,
+            per_rule.capped_days > 0 or coalesce(abs(per_rule.decayed_points) > per_rule.max_points, false) as is_capped,
+            per_rule.max_points as _max_points,
+            per_rule.day_capped_points as _day_capped_points,
+            per_rule.capped_days as _capped_days,
+            per_rule.decayed_sum as _decayed_sum,
             {%- endif %}
             {{ points('case when abs(per_rule.decayed_points) > per_rule.max_points then sign(per_rule.decayed_points) * per_rule.max_points else per_rule.decayed_points end') }} as final_points
         from per_rule
@@ -321,7 +335,11 @@
         rule_rows.decayed_points,
         rule_rows.decay_factor,
         rule_rows.is_capped,
-        rule_rows.final_points
+        rule_rows.final_points,
+        rule_rows._max_points,
+        rule_rows._day_capped_points,
+        rule_rows._capped_days,
+        rule_rows._decayed_sum
     from rule_rows
     inner join lead_keys on lead_keys.lead_key = rule_rows.lead_key
     inner join rule_keys on rule_keys.rule_key = rule_rows.rule_key
@@ -338,13 +356,61 @@
         cast(0 as decimal(18, 2)) as decayed_points,
         cast(null as decimal(10, 4)) as decay_factor,
         true as is_capped,
-        cast(sign(group_totals.group_points) * group_caps.group_max_points - group_totals.group_points as decimal(18, 2)) as final_points
+        cast(sign(group_totals.group_points) * group_caps.group_max_points - group_totals.group_points as decimal(18, 2)) as final_points,
+        null as _max_points,
+        null as _day_capped_points,
+        null as _capped_days,
+        null as _decayed_sum
     from group_totals
     inner join group_caps on group_caps.group_key = group_totals.group_key
     inner join lead_keys on lead_keys.lead_key = group_totals.lead_key
     where abs(group_totals.group_points) > group_caps.group_max_points
     {%- endif %}
 )
+{%- endmacro %}
+
+{#- What a day of a lead's scored events of one rule adds up to (grouped by the caller). -#}
+{% macro day_sums(scored) -%}
+    count(*) as events,
+    sum({{ scored }}.points) as raw_points,
+    max({{ scored }}.max_points) as max_points,
+    max({{ scored }}.max_points_per_day) as max_points_per_day
+{%- endmacro %}
+
+{#- The rows of `event_days` (a day's raw_points of a lead and rule, and the rule's
+    max_points_per_day) with the day's points after the rule's daily cap, either sign. -#}
+{% macro with_day_cap(event_days) -%}
+    select
+        {{ event_days }}.*,
+        coalesce(abs(raw_points) > max_points_per_day, false) as is_day_capped,
+        case
+            when abs(raw_points) > max_points_per_day then sign(raw_points) * max_points_per_day
+            else raw_points
+        end as day_points
+    from {{ event_days }}
+{%- endmacro %}
+
+{#- Each rule of `decay` (keyed by `key`, with the decay columns of decay_factor) with its
+    factor at every age from 0 to window_days (of a `settings` relation in scope), none from
+    window_days on. `scaled`: a column true where a half-life is scaled elsewhere (factor 1
+    here). -#}
+{% macro factors_by_age(decay, key, scaled=none) -%}
+    select
+        {{ decay }}.{{ key }},
+        ages.age_days,
+        case
+            when ages.age_days >= settings.window_days then 0.0
+            {%- if scaled %}
+            when {{ decay }}.{{ scaled }} then 1.0
+            {%- endif %}
+            else {{ decay_factor(decay, 'ages.age_days') }}
+        end as factor
+    from {{ decay }}
+    cross join settings
+    cross join (
+        select cast(age_days as integer) as age_days
+        from generate_series(0, (select window_days from settings)) as ages (age_days)
+    ) as ages
 {%- endmacro %}
 
 {#- The share of a day's points left at `age_days` days old, by the decay of the rule's group
@@ -360,4 +426,25 @@
         when 'window' then case when {{ age_days }} < {{ decay }}.decay_window_days then 1.0 else 0.0 end
         else 1.0
     end
+{%- endmacro %}
+
+{#- Whether int_engagement_contributions (`this`) can carry on last night's sums: none when it
+    must compute every lead afresh (no previous build, one from before the sums were kept,
+    --full-refresh, sums not of the day before the scoring day, or other rules), else what the
+    sums were built from: {'matched_until': the latest _matched_at they took in}. -#}
+{% macro engagement_carried_from() -%}
+    {%- if not execute or this is none or should_full_refresh() -%}{{ return(none) }}{%- endif -%}
+    {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- if previous is none -%}{{ return(none) }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(previous) | map(attribute='name') | list -%}
+    {%- if '_decayed_sum' not in columns or '_matched_until' not in columns -%}{{ return(none) }}{%- endif -%}
+    {%- set built = run_query(
+        "select min(score_date), max(score_date), min(_rules_version), max(_rules_version), max(_matched_until), "
+        ~ "(select rules_version from " ~ source('rules', 'rules_version') ~ ") from " ~ previous
+    ).rows[0] -%}
+    {%- set day_before = modules.datetime.date.fromisoformat(as_of_date_string()) - modules.datetime.timedelta(days=1) -%}
+    {%- if built[0] != day_before or built[1] != day_before or built[2] != built[5] or built[3] != built[5] or built[4] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({'matched_until': built[4]}) }}
 {%- endmacro %}

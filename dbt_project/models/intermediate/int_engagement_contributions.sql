@@ -1,10 +1,171 @@
 -- Engagement points per lead and rule at the end of the scoring day, after decay and caps
 -- (see macros/engagement.sql): what fct_score_contributions explains and
 -- fct_lead_scores_daily adds up. A table: computed once, read by both and by two tests.
+--
+-- Carried from night to night. Every lead decays every night, but a rule's sums change only
+-- through the event days whose decay factor changes tonight: the new day enters, a day leaves
+-- the window, a linear or window decay takes its next step; a half-life multiplies the whole
+-- sum by the same factor. So when the table holds the night before's sums (same rules), a
+-- night reads those few event days instead of the whole window of every lead, and the
+-- columns starting with _ are the sums it carries on. Leads whose earlier events changed
+-- (an event that arrived late, one matched to another lead) are computed afresh, and so is
+-- everyone after a gap, a re-run of an earlier night, a change of rules or --full-refresh.
+-- The table reads its own previous build ({{ this }}) while it builds the new one.
 {{ config(materialized='table') }}
-with score_points as (
-    select distinct lead_id, {{ as_of_date() }} as score_date
-    from {{ ref('int_activities_scored') }}
+{%- set carried_from = engagement_carried_from() %}
+with rules_version as (
+    select rules_version from {{ source('rules', 'rules_version') }}
+),
+{%- if carried_from is none %}
+
+-- every lead, from its events
+score_points as (
+    select lead_id, {{ as_of_date() }} as score_date from {{ ref('stg_crm__leads') }}
+),
+{%- else %}
+
+settings as (
+    select window_days from {{ source('rules', 'engagement_settings') }}
+),
+
+groups as (
+    select rules.rule_id, groups.*
+    from {{ source('rules', 'engagement_rules') }} as rules
+    inner join {{ source('rules', 'engagement_groups') }} as groups
+        on groups.group_id = rules.group_id
+),
+
+-- each rule's share of a day's points at every age in the window, none from window_days on
+age_factors as (
+    {{ factors_by_age('groups', 'rule_id') }}
+),
+
+-- What changes between last night's sums and tonight's for an event day at age_days tonight:
+-- the decayed points by point_step per point, the counts (events still counting: factor
+-- above nothing) by count_step. A half-life instead multiplies yesterday's decayed sum by
+-- carry_factor (one day of decay), so only the new day and the day leaving the window step.
+rule_steps as (
+    select
+        rule_id,
+        age_days,
+        case
+            when decay_kind = 'half_life' then case
+                when age_days = 0 then 1.0
+                when age_days = window_days then 0.0 - power(0.5, window_days / half_life_days)
+                else 0.0
+            end
+            else factor - coalesce(previous_factor, 0.0)
+        end as point_step,
+        (factor > 0)::integer - coalesce((previous_factor > 0)::integer, 0) as count_step
+    from (
+        select
+            age_factors.*,
+            groups.decay_kind,
+            groups.half_life_days,
+            settings.window_days,
+            lag(factor) over (partition by age_factors.rule_id order by age_days) as previous_factor
+        from age_factors
+        inner join groups on groups.rule_id = age_factors.rule_id
+        cross join settings
+    ) as factors
+),
+
+steps as (
+    select
+        *,
+        cast({{ dbt.dateadd('day', '0 - age_days', as_of_date()) }} as date) as event_date
+    from rule_steps
+    where point_step <> 0 or count_step <> 0
+),
+
+carry_factors as (
+    select
+        rule_id,
+        case when decay_kind = 'half_life' then power(0.5, 1.0 / half_life_days) else 1.0 end as carry_factor
+    from groups
+),
+
+-- Leads computed afresh: a change to their events dated before the scoring day, found as
+-- int_activities_scored found it (events matched since these sums were built, and the lead
+-- they left).
+changed_events as (
+    select lead_id, previous_lead_id, occurred_at
+    from {{ ref('int_activities_matched_to_leads') }}
+    where _matched_at > {{ timestamp_literal(carried_from.matched_until) }}
+      and occurred_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
+),
+
+score_points as (
+    select lead_id, {{ as_of_date() }} as score_date from changed_events where lead_id is not null
+    union
+    select previous_lead_id, {{ as_of_date() }} from changed_events where previous_lead_id is not null
+),
+
+-- each event day whose factor changes tonight, with its day cap, as the full arithmetic caps it
+stepping_days as (
+    select
+        scored.lead_id,
+        scored.rule_id,
+        steps.point_step,
+        steps.count_step,
+        {{ day_sums('scored') }}
+    from {{ ref('int_activities_scored') }} as scored
+    inner join steps
+        on steps.rule_id = scored.rule_id
+        and scored.activity_date = steps.event_date
+    where not exists (select 1 from score_points where score_points.lead_id = scored.lead_id)
+    group by scored.lead_id, scored.rule_id, scored.activity_date, steps.point_step, steps.count_step
+),
+
+-- tonight's steps per lead and rule
+rule_step_sums as (
+    select
+        lead_id,
+        rule_id,
+        max(max_points) as max_points,
+        sum(count_step * events) as occurrences,
+        sum(count_step * raw_points) as raw_points,
+        sum(count_step * day_points) as day_capped_points,
+        sum(count_step * is_day_capped::integer) as capped_days,
+        sum(point_step * day_points) as decayed_sum
+    from ({{ with_day_cap('stepping_days') }}) as capped
+    group by lead_id, rule_id
+),
+
+-- last night's sums of the other leads, a day older, plus tonight's steps (joined, not
+-- grouped: the steps are few, last night's rows are millions)
+carried as (
+    select
+        {{ as_of_date() }} as score_date,
+        coalesce(previous.lead_id, steps.lead_id) as lead_id,
+        coalesce(previous.rule_id, steps.rule_id) as rule_id,
+        coalesce(previous._max_points, steps.max_points) as max_points,
+        coalesce(previous.occurrences, 0) + coalesce(steps.occurrences, 0) as occurrences,
+        coalesce(previous.raw_points, 0) + coalesce(steps.raw_points, 0) as raw_points,
+        coalesce(previous._day_capped_points, 0) + coalesce(steps.day_capped_points, 0) as day_capped_points,
+        coalesce(previous._capped_days, 0) + coalesce(steps.capped_days, 0) as capped_days,
+        coalesce(previous._decayed_sum * carry_factors.carry_factor, 0.0) + coalesce(steps.decayed_sum, 0.0) as decayed_sum
+    from (
+        select *
+        from {{ this }}
+        where _decayed_sum is not null
+          and not exists (select 1 from score_points where score_points.lead_id = {{ this }}.lead_id)
+    ) as previous
+    left join carry_factors on carry_factors.rule_id = previous.rule_id
+    full join rule_step_sums as steps
+        on steps.lead_id = previous.lead_id and steps.rule_id = previous.rule_id
+    -- a rule none of whose events count any more has no row, as in the full arithmetic
+    where coalesce(previous.occurrences, 0) + coalesce(steps.occurrences, 0) > 0
+),
+{%- endif %}
+
+contributions as (
+    select * from {{ engagement_contributions('score_points', carried=('carried' if carried_from is not none else none)) }} as contributions
 )
 
-select * from {{ engagement_contributions('score_points') }} as contributions
+select
+    contributions.*,
+    rules_version.rules_version as _rules_version,
+    (select max(_matched_at) from {{ ref('int_activities_matched_to_leads') }}) as _matched_until
+from contributions
+cross join rules_version
