@@ -11,8 +11,8 @@
 -- matched again: int_activities_matched_to_leads stamps them with _matched_at), and each
 -- only from its earliest changed event on: frequency conditions look back only (first,
 -- nth time, returning, min_events in the days up to an event), so an event's score depends
--- on the lead's events up to it, never after. The counting still reads all of the lead's
--- events. A change of rules rescores every lead from its first event. The
+-- on the lead's events up to it, never after. Only frequency rules read the lead's earlier
+-- events: counted per rule, and windowed only in the last within_days. A change of rules rescores every lead from its first event. The
 -- `replace_leads_from` strategy (macros/replace_leads_from.sql) swaps each rescored lead's
 -- rows from that instant on, so an event that no longer scores loses its old rows.
 {{
@@ -64,8 +64,9 @@ leads_to_score as (
 ),
 
 {% endif %}
--- is_rescored: the events whose scores this run writes (all of them in a full build); the
--- lead's earlier events are read only to count frequency conditions
+-- is_rescored: the events whose scores this run writes (all of them in a full build), from
+-- the lead's rescore_from on; the lead's earlier events are read only to count frequency
+-- conditions
 activities as not materialized (
     select
         matched.activity_id,
@@ -80,8 +81,10 @@ activities as not materialized (
         matched.activity_date,
         matched._matched_at,
         {% if is_incremental() -%}
+        leads_to_score.rescore_from,
         matched.occurred_at >= leads_to_score.rescore_from
         {%- else -%}
+        cast(null as {{ dbt.type_timestamp() }}) as rescore_from,
         true
         {%- endif %} as is_rescored
     from {{ ref('int_activities_matched_to_leads') }} as matched
@@ -186,6 +189,7 @@ matching as not materialized (
         activities.occurred_at,
         activities.activity_date,
         activities._matched_at,
+        activities.rescore_from,
         activities.is_rescored,
         rules.rule_id,
         rules.rule_order,
@@ -217,6 +221,37 @@ matching as not materialized (
 -- events in the D days up to each instant, events at the same instant alike
 -- ({min_events: N, within_days: D}; the frame is (occurred_at - D days, occurred_at], its
 -- width the rule's own: a RANGE frame may be an expression, constant within the partition).
+-- A night rescores a lead from rescore_from on: its events from the longest within_days
+-- before that are windowed (is_windowed), the earlier ones are only counted and their first
+-- day kept (earlier_counts), which is what their row numbers and first day would add: at 1M
+-- leads the night's windows sorted 12.7M rows, the statement now takes 17 s instead of 21 s.
+frequency_lookback as (
+    select coalesce(max(frequency_days) filter (where frequency_mode = 'min_events'), 0) as days
+    from rules
+),
+
+-- Read twice on a night (the earlier events' counts, the windows), so kept once; a full
+-- build windows every event (no earlier counts to read) and a copy of all of them would spill.
+frequency_matching as {% if not is_incremental() %}not {% endif %}materialized (
+    select
+        matching.*,
+        {% if is_incremental() -%}
+        matching.occurred_at >= matching.rescore_from - to_days(frequency_lookback.days)
+        {%- else -%}
+        true
+        {%- endif %} as is_windowed
+    from matching
+    cross join frequency_lookback
+    where matching.frequency_mode <> 'every_time'
+),
+
+earlier_counts as (
+    select lead_id, rule_id, count(*) as events, min(activity_date) as first_date
+    from frequency_matching
+    where not is_windowed
+    group by lead_id, rule_id
+),
+
 -- The windows sort narrow rows (what they count by and what identifies the event); the
 -- rule's points and caps are joined again afterwards: with every rule column in tow, the
 -- windows over 40M events took 78 s instead of 65 s in a profile at 1M leads.
@@ -229,22 +264,32 @@ frequency_qualifying as materialized (
         rules.max_points_per_day, counted.group_candidates
     from (
         select
-            activity_id, lead_id, activity_type, page_category, occurred_at, activity_date,
-            _matched_at, rule_id, is_candidate, is_rescored, group_candidates, frequency_mode,
-            frequency_n,
-            row_number() over (
-                partition by lead_id, rule_id order by occurred_at, activity_id
+            windowed.activity_id, windowed.lead_id, windowed.activity_type,
+            windowed.page_category, windowed.occurred_at, windowed.activity_date,
+            windowed._matched_at, windowed.rule_id, windowed.is_candidate,
+            windowed.is_rescored, windowed.group_candidates, windowed.frequency_mode,
+            windowed.frequency_n,
+            coalesce(earlier_counts.events, 0) + row_number() over (
+                partition by windowed.lead_id, windowed.rule_id
+                order by windowed.occurred_at, windowed.activity_id
             ) as occurrence_number,
-            min(activity_date) over (partition by lead_id, rule_id) as first_activity_date,
+            -- least() passes over a null: a lead without earlier events
+            least(
+                earlier_counts.first_date,
+                min(windowed.activity_date) over (partition by windowed.lead_id, windowed.rule_id)
+            ) as first_activity_date,
             count(*) over (
-                partition by lead_id, rule_id
-                order by occurred_at
+                partition by windowed.lead_id, windowed.rule_id
+                order by windowed.occurred_at
                 range between coalesce(
-                    to_days(frequency_days) - interval '1 microsecond', interval '0 days'
+                    to_days(windowed.frequency_days) - interval '1 microsecond', interval '0 days'
                 ) preceding and current row
             ) as recent_events
-        from matching
-        where frequency_mode <> 'every_time'
+        from frequency_matching as windowed
+        left join earlier_counts
+            on earlier_counts.lead_id = windowed.lead_id
+            and earlier_counts.rule_id = windowed.rule_id
+        where windowed.is_windowed
     ) as counted
     inner join rules on rules.rule_id = counted.rule_id
     where counted.is_candidate
