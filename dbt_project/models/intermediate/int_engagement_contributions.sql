@@ -18,9 +18,11 @@ with rules_version as (
 ),
 {%- if carried_from is none %}
 
--- every lead, from its events
+-- every lead with scored events, from its events (taken from the events, not the CRM
+-- leads: with the leads view as the source DuckDB estimated the join sizes differently and
+-- the full build took 93 s instead of 28 s at 1M leads)
 score_points as (
-    select lead_id, {{ as_of_date() }} as score_date from {{ ref('stg_crm__leads') }}
+    select distinct lead_id, {{ as_of_date() }} as score_date from {{ ref('int_activities_scored') }}
 ),
 {%- else %}
 
