@@ -34,8 +34,24 @@
     {{- return({'loaded_at': result.rows[0][0], 'occurred_at': result.rows[0][1]}) -}}
 {%- endmacro %}
 
+{#- A timestamp read with run_query, as a SQL constant. -#}
 {% macro timestamp_literal(value) -%}
     cast('{{ value.isoformat(sep=" ") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- The leads touched by the events int_activities_matched_to_leads matched after `since` (a
+    SQL expression; null: every event), with when each event happened: the lead an event has
+    now and the one it left (previous_lead_id). What a change of matching makes the scoring
+    (int_activities_scored) and the carried engagement sums (int_engagement_contributions)
+    compute again. -#}
+{% macro leads_touched_since(since) -%}
+    select lead_id, occurred_at
+    from (
+        select unnest([lead_id, previous_lead_id]) as lead_id, occurred_at
+        from {{ ref('int_activities_matched_to_leads') }}
+        where _matched_at > {{ since }} or {{ since }} is null
+    ) as touched
+    where lead_id is not null
 {%- endmacro %}
 
 {#- Where int_activities_matched_to_leads keeps the CRM-id and e-mail mapping (int_lead_resolution)

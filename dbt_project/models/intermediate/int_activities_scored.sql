@@ -12,9 +12,10 @@
 -- only from its earliest changed event on: frequency conditions look back only (first,
 -- nth time, returning, min_events in the days up to an event), so an event's score depends
 -- on the lead's events up to it, never after. Only frequency rules read the lead's earlier
--- events: counted per rule, and windowed only in the last within_days. A change of rules rescores every lead from its first event. The
--- `replace_leads_from` strategy (macros/replace_leads_from.sql) swaps each rescored lead's
--- rows from that instant on, so an event that no longer scores loses its old rows.
+-- events: counted per rule, and windowed only in the last within_days. A change of rules
+-- rescores every lead from its first event. The `replace_leads_from` strategy
+-- (macros/replace_leads_from.sql) swaps each rescored lead's rows from that instant on, so
+-- an event that no longer scores loses its old rows.
 {{
     config(
         materialized='incremental',
@@ -37,21 +38,12 @@ scored_until as (
     select max(_matched_at) as matched_at, max(rules_version) as rules_version from {{ this }}
 ),
 
-changed_events as (
-    select matched.lead_id, matched.previous_lead_id, matched.occurred_at
-    from {{ ref('int_activities_matched_to_leads') }} as matched
-    cross join scored_until
-    where matched._matched_at > scored_until.matched_at or scored_until.matched_at is null
-),
-
 -- each lead to rescore, from the earliest event that changed for it (gained or lost); after a
 -- change of rules every lead, from its first event
 leads_to_score as (
     select lead_id, min(occurred_at) as rescore_from
     from (
-        select lead_id, occurred_at from changed_events where lead_id is not null
-        union all
-        select previous_lead_id, occurred_at from changed_events where previous_lead_id is not null
+        {{ leads_touched_since('(select matched_at from scored_until)') }}
         union all
         select matched.lead_id, matched.occurred_at
         from {{ ref('int_activities_matched_to_leads') }} as matched

@@ -87,20 +87,13 @@ carry_factors as (
     from groups
 ),
 
--- Leads computed afresh: a change to their events dated before the scoring day, found as
--- int_activities_scored found it (events matched since these sums were built, and the lead
--- they left).
-changed_events as (
-    select lead_id, previous_lead_id, occurred_at
-    from {{ ref('int_activities_matched_to_leads') }}
-    where _matched_at > {{ timestamp_literal(carried_from.matched_until) }}
-      and occurred_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
-),
-
+-- Leads computed afresh: those int_activities_scored rescored from before the scoring day
+-- (an event matched since these sums were built, dated earlier: it arrived late, or moved
+-- to or from the lead)
 score_points as (
-    select lead_id, {{ as_of_date() }} as score_date from changed_events where lead_id is not null
-    union
-    select previous_lead_id, {{ as_of_date() }} from changed_events where previous_lead_id is not null
+    select distinct lead_id, {{ as_of_date() }} as score_date
+    from ({{ leads_touched_since(timestamp_literal(carried_from.matched_until)) }}) as touched
+    where occurred_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
 ),
 
 -- each event day whose factor changes tonight, with its day cap, as the full arithmetic caps it
