@@ -246,6 +246,33 @@ def test_stage_history_rebuilds_only_what_changed(nights, tmp_path_factory):
     }
 
 
+def test_lifecycle_signals_recompute_only_what_changed(nights, tmp_path_factory):
+    """The night's lifecycle signals equal a rebuild from scratch on the same inputs, and the
+    night wrote only the rows of the leads whose events, fit or CRM records changed."""
+    incremental, _ = nights
+    rebuilt = incremental.rebuilt(
+        tmp_path_factory.mktemp("rebuilt_signals"), "2026-11-21", "int_lifecycle_signals"
+    )
+    signals = "select * exclude (_built_at) from intermediate.int_lifecycle_signals"
+    assert rows(incremental, signals) == rows(rebuilt, signals)
+    written = incremental.query(
+        "select lead_id, signal, signal_at, reason from intermediate.int_lifecycle_signals "
+        "where _built_at = (select max(_built_at) from intermediate.int_lifecycle_signals) "
+        "order by lead_id, signal_at, signal"
+    )
+    assert written == [
+        # lost the webinar of 2026-11-12 matched by its old e-mail, and its fit grade fell
+        # with the new e-mail: all its rows, the score crossing before the webinar kept as is
+        ("T-MQL", "mql", dt.datetime(2026, 11, 16, 15, 0), "score"),
+        # the late visit of 2026-11-10: its rows from that day on
+        ("T-SCORE-SQL", "mql", dt.datetime(2026, 11, 17, 16, 0), "score"),
+        ("T-SCORE-SQL", "sql", dt.datetime(2026, 11, 17, 16, 0), "score"),
+        # the new visit of 2026-11-21: only that day (its crossings of 2026-11-18 stay)
+        ("T-SQL-DEMO", "mql", dt.datetime(2026, 11, 21, 10, 0), "score"),
+        ("T-SQL-DEMO", "sql", dt.datetime(2026, 11, 21, 10, 0), "score"),
+    ]
+
+
 def test_changed_rules_rescore_every_event(nights, changed_rules, tmp_path_factory):
     incremental, _ = nights
     run(incremental, "2026-11-22", rules_dir=changed_rules)
@@ -256,7 +283,11 @@ def test_changed_rules_rescore_every_event(nights, changed_rules, tmp_path_facto
 
     for sql in COMPARED:
         assert rows(incremental, sql) == rows(fresh, sql), sql
-    # new rules: every lead's stage history is rebuilt (none keeps night 1's tag)
+    # new rules: every lead's signals are recomputed, and its stage history rebuilt (none
+    # keeps night 1's tag)
+    assert incremental.query(
+        "select count(distinct _built_at) from intermediate.int_lifecycle_signals"
+    ) == [(1,)]
     assert incremental.query(
         "select count(*) from marts.fct_lifecycle_stage_changes where rules_version = 'night 1'"
     ) == [(0,)]

@@ -34,6 +34,11 @@
     {{- return({'loaded_at': result.rows[0][0], 'occurred_at': result.rows[0][1]}) -}}
 {%- endmacro %}
 
+{#- The first instant of the day of a timestamp. -#}
+{% macro day_start(timestamp) -%}
+    cast(cast({{ timestamp }} as date) as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
 {#- A timestamp read with run_query, as a SQL constant. -#}
 {% macro timestamp_literal(value) -%}
     cast('{{ value.isoformat(sep=" ") }}' as {{ dbt.type_timestamp() }})

@@ -17,3 +17,9 @@
     inner join pulse_leads on pulse_leads.lead_id = tasks.lead_id
     where tasks.task_status = 'completed'
 {%- endmacro %}
+
+{#- Whether a row of int_lifecycle_signals comes from the CRM (a status, an opportunity, a
+    disqualifier) rather than from the scores and events. -#}
+{% macro is_crm_signal() -%}
+    (signal not in ('mql', 'sql') or reason like 'accepted:%')
+{%- endmacro %}

@@ -9,9 +9,9 @@
 --
 -- Incremental: a night rescores only the leads whose events changed (new events, events
 -- matched again: int_activities_matched_to_leads stamps them with _matched_at), and each
--- only from its earliest changed event on: frequency conditions look back only (first,
--- nth time, returning, min_events in the days up to an event), so an event's score depends
--- on the lead's events up to it, never after. Only frequency rules read the lead's earlier
+-- only from the day of its earliest changed event on: frequency conditions look back only
+-- (first, nth time, returning, min_events in the days up to an event), so an event's score
+-- depends on the lead's events up to it, never after. Only frequency rules read the lead's earlier
 -- events: counted per rule, and windowed only in the last within_days. A change of rules
 -- rescores every lead from its first event. The `replace_leads_from` strategy
 -- (macros/replace_leads_from.sql) swaps each rescored lead's rows from that instant on, so
@@ -38,10 +38,11 @@ scored_until as (
     select max(_matched_at) as matched_at, max(rules_version) as rules_version from {{ this }}
 ),
 
--- each lead to rescore, from the earliest event that changed for it (gained or lost); after a
--- change of rules every lead, from its first event
+-- each lead to rescore, from the start of the day of the earliest event that changed for it
+-- (gained or lost); after a change of rules every lead, from its first day. Whole days: the
+-- lifecycle signals take a changed day's last scored event from the rows written tonight.
 leads_to_score as (
-    select lead_id, min(occurred_at) as rescore_from
+    select lead_id, {{ day_start('min(occurred_at)') }} as rescore_from
     from (
         {{ leads_touched_since('(select matched_at from scored_until)') }}
         union all

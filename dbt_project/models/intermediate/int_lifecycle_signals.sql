@@ -6,9 +6,34 @@
 --   disqualified   a disqualifier applies
 -- fct_lifecycle_stage_changes turns these signals into the stage history.
 --
--- A table: the digest of every lead's inputs (int_lifecycle_inputs) reads all of it, the stage
--- history only the rows of the leads it rebuilds.
-{{ config(materialized='table') }}
+-- Incremental by lead: a night recomputes only what can differ from last night's rows.
+--   * A lead whose events changed (new, late or re-matched: int_activities_matched_to_leads
+--     stamps them) from the day of its earliest changed event on. Scoring rescored the lead
+--     from that same day (int_activities_scored), so the day's last scored events are among
+--     the rows it wrote tonight; the score history of the days before tonight stays as each
+--     night saw it.
+--   * A lead whose fit grade or disqualification today differs from yesterday's (they decide
+--     whether a hand-raise or sales' acceptance counts), or whose CRM signals (statuses,
+--     opportunities, disqualifiers; computed for every lead, they are few) differ from the
+--     rows kept: all its rows, its score crossings copied from those kept where its events
+--     did not change.
+-- Nothing else changes from one night to the next: a score crossing tonight needs an event
+-- tonight. Any other night (the first, a re-run or backfill, skipped nights, new rules,
+-- --full-refresh) rebuilds every lead (macros/build_record.sql). The `replace_leads_from`
+-- strategy swaps each recomputed lead's rows from the instant its marker row (no signal)
+-- names; `_built_at` is the run that wrote a row.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_leads_from',
+        unique_key='lead_id',
+        marker_column='signal',
+        replace_from_column='signal_at',
+        on_schema_change='append_new_columns',
+        post_hook="{{ remember_build() }}",
+    )
+}}
+{% set previous = previous_night_build() %}
 with thresholds as (
     select * from {{ source('rules', 'lifecycle_thresholds') }}
 ),
@@ -17,8 +42,8 @@ crm_statuses as (
     select * from {{ source('rules', 'lifecycle_crm_statuses') }}
 ),
 
-leads as (
-    select * from {{ ref('int_leads_enriched') }}
+version as (
+    select rules_version from {{ source('rules', 'rules_version') }}
 ),
 
 scores_today as (
@@ -26,9 +51,129 @@ scores_today as (
     where score_date = {{ as_of_date() }}
 ),
 
-activities as (
-    select * from {{ ref('int_activities_matched_to_leads') }}
+-- read three times each: computed once
+status_history as materialized (
+    select * from {{ ref('stg_crm__lead_status_history') }}
+),
+
+opportunities as materialized (
+    select * from {{ ref('stg_crm__opportunities') }}
     where lead_id is not null
+),
+
+-- the signals from the CRM, of every lead
+crm_signals as (
+    select history.lead_id, 'sql' as signal, history.changed_at as signal_at, 'accepted:' || history.crm_status as reason, version.rules_version
+    from status_history as history
+    inner join crm_statuses on crm_statuses.crm_status = history.crm_status and crm_statuses.role = 'accepted'
+    inner join scores_today on scores_today.lead_id = history.lead_id
+    cross join version
+    where scores_today.disqualification_reason is null
+
+    union all
+
+    select history.lead_id, 'recycle_crm', history.changed_at, 'handed_back:' || history.crm_status, version.rules_version
+    from status_history as history
+    inner join crm_statuses on crm_statuses.crm_status = history.crm_status and crm_statuses.role = 'recycle'
+    cross join version
+
+    union all
+
+    select opportunities.lead_id, 'opportunity', min(opportunities.created_at), 'opportunity:' || min(opportunities.opportunity_id), min(version.rules_version)
+    from opportunities
+    cross join version
+    group by opportunities.lead_id
+
+    union all
+
+    select opportunities.lead_id, 'customer', min(opportunities.closed_at), 'won:' || min(opportunities.opportunity_id), min(version.rules_version)
+    from opportunities
+    cross join version
+    where opportunities.is_won
+    group by opportunities.lead_id
+
+    union all
+
+    -- closed-lost once every opportunity of the lead is closed and none was won
+    select opportunities.lead_id, 'closed_lost', max(opportunities.closed_at), 'lost', min(version.rules_version)
+    from opportunities
+    cross join version
+    group by opportunities.lead_id
+    having sum(case when opportunities.is_closed and not opportunities.is_won then 0 else 1 end) = 0
+
+    union all
+
+    -- disqualifiers look at who the lead is: it is disqualified from the moment we know it
+    select leads.lead_id, 'disqualified', leads.created_at, 'disqualified:' || disqualified.disqualification_reason, version.rules_version
+    from {{ ref('int_leads_enriched') }} as leads
+    inner join {{ ref('int_leads_disqualified') }} as disqualified on disqualified.lead_id = leads.lead_id
+    cross join version
+),
+
+{% if previous %}
+-- the leads whose events changed since last night, from the start of the day of the earliest
+events_changed as (
+    select lead_id, {{ day_start('min(occurred_at)') }} as changed_from
+    from ({{ leads_touched_since(timestamp_literal(previous.matched_until)) }}) as touched
+    group by lead_id
+),
+
+scores_yesterday as (
+    select * from {{ ref('fct_lead_scores_daily') }}
+    where score_date = {{ dbt.dateadd('day', -1, as_of_date()) }}
+),
+
+-- the leads whose fit or disqualification moved, or whose CRM signals changed
+recomputed_whole as (
+    select coalesce(scores_today.lead_id, scores_yesterday.lead_id) as lead_id
+    from scores_today
+    full join scores_yesterday on scores_yesterday.lead_id = scores_today.lead_id
+    where scores_today.lead_id is null
+       or scores_yesterday.lead_id is null
+       or scores_today.fit_grade_rank is distinct from scores_yesterday.fit_grade_rank
+       or scores_today.disqualification_reason is distinct from scores_yesterday.disqualification_reason
+
+    union
+
+    select lead_id
+    from (
+        (
+            select lead_id, signal, signal_at, reason, rules_version from crm_signals
+            where signal_at < {{ as_of_end() }}
+            except all
+            select lead_id, signal, signal_at, reason, rules_version from {{ this }}
+            where {{ is_crm_signal() }}
+        )
+        union all
+        (
+            select lead_id, signal, signal_at, reason, rules_version from {{ this }}
+            where {{ is_crm_signal() }}
+            except all
+            select lead_id, signal, signal_at, reason, rules_version from crm_signals
+            where signal_at < {{ as_of_end() }}
+        )
+    ) as crm_changes
+),
+
+-- each lead recomputed tonight, from when (null: all its rows)
+leads_in_scope as materialized (
+    select
+        coalesce(events_changed.lead_id, recomputed_whole.lead_id) as lead_id,
+        case when recomputed_whole.lead_id is null then events_changed.changed_from end as replace_from,
+        events_changed.changed_from as events_changed_from
+    from events_changed
+    full join (select distinct lead_id from recomputed_whole) as recomputed_whole
+        on recomputed_whole.lead_id = events_changed.lead_id
+),
+
+{% endif %}
+-- the hand-raising events (few of the tens of millions: taken first) of the leads recomputed
+hand_raises as materialized (
+    select activities.lead_id, activities.activity_type, activities.occurred_at
+    from {{ ref('int_activities_matched_to_leads') }} as activities
+    inner join {{ source('rules', 'lifecycle_activity_types') }} as roles
+        on roles.activity_type = activities.activity_type and roles.role = 'hand_raise'
+    where activities.lead_id is not null
 ),
 
 -- MQL may require behaviours (lifecycle.yml mql.required_activity_types): the day by which the
@@ -37,9 +182,13 @@ required_behaviours as (
     select lead_id, max(first_date) as requirements_met_date, count(*) as types_done
     from (
         select activities.lead_id, activities.activity_type, min(activities.activity_date) as first_date
-        from activities
+        from {{ ref('int_activities_matched_to_leads') }} as activities
         inner join {{ source('rules', 'lifecycle_activity_types') }} as roles
             on roles.activity_type = activities.activity_type and roles.role = 'mql_required'
+        {% if previous %}
+        inner join events_changed on events_changed.lead_id = activities.lead_id
+        {% endif %}
+        where activities.lead_id is not null
         group by activities.lead_id, activities.activity_type
     ) as firsts
     group by lead_id
@@ -56,6 +205,11 @@ qualifying_scores as (
     from {{ ref('fct_lead_scores_daily') }} as daily
     cross join thresholds
     left join required_behaviours on required_behaviours.lead_id = daily.lead_id
+    {% if previous %}
+    inner join events_changed
+        on events_changed.lead_id = daily.lead_id
+        and daily.score_date >= cast(events_changed.changed_from as date)
+    {% endif %}
     where daily.score_date <= {{ as_of_date() }}
       and daily.disqualification_reason is null
       and daily.fit_grade_rank <= thresholds.mql_max_fit_grade_rank
@@ -69,7 +223,8 @@ qualifying_scores as (
 ),
 
 -- those of them with scored events, stamped with the day's last event: only these days'
--- events are read (grouping every lead-day of tens of millions of events cost more)
+-- events are read (grouping every lead-day of tens of millions of events cost more); on a
+-- night, only the events scored since the last build (whole days of the changed leads)
 qualifying_days as (
     select
         qualifying_scores.lead_id,
@@ -82,16 +237,15 @@ qualifying_days as (
     inner join {{ ref('int_activities_scored') }} as scored
         on scored.lead_id = qualifying_scores.lead_id
         and scored.activity_date = qualifying_scores.score_date
+    {% if previous %}
+    where scored._scored_at > {{ timestamp_literal(previous.built_at) }}
+    {% endif %}
     group by
         qualifying_scores.lead_id,
         qualifying_scores.score_date,
         qualifying_scores.total_score,
         qualifying_scores.rules_version,
         qualifying_scores.reaches_sql_bar
-),
-
-version as (
-    select rules_version from {{ source('rules', 'rules_version') }}
 ),
 
 signals as (
@@ -104,14 +258,29 @@ signals as (
     from qualifying_days
     where reaches_sql_bar
 
+    {% if previous %}
+    union all
+
+    -- a lead recomputed whole keeps the score crossings its events did not change
+    select kept.lead_id, kept.signal, kept.signal_at, kept.reason, kept.rules_version
+    from {{ this }} as kept
+    inner join leads_in_scope on leads_in_scope.lead_id = kept.lead_id
+    where kept.reason = 'score'
+      and leads_in_scope.replace_from is null
+      and (leads_in_scope.events_changed_from is null or kept.signal_at < leads_in_scope.events_changed_from)
+    {% endif %}
+
     union all
 
     -- a hand-raise by a lead that fits and is not disqualified
-    select activities.lead_id, 'sql', activities.occurred_at, 'hand_raise:' || activities.activity_type, version.rules_version
-    from activities
-    inner join {{ source('rules', 'lifecycle_activity_types') }} as roles
-        on roles.activity_type = activities.activity_type and roles.role = 'hand_raise'
-    inner join scores_today on scores_today.lead_id = activities.lead_id
+    select hand_raises.lead_id, 'sql', hand_raises.occurred_at, 'hand_raise:' || hand_raises.activity_type, version.rules_version
+    from hand_raises
+    inner join scores_today on scores_today.lead_id = hand_raises.lead_id
+    {% if previous %}
+    inner join leads_in_scope
+        on leads_in_scope.lead_id = hand_raises.lead_id
+        and (leads_in_scope.replace_from is null or hand_raises.occurred_at >= leads_in_scope.replace_from)
+    {% endif %}
     cross join thresholds
     cross join version
     where scores_today.disqualification_reason is null
@@ -119,54 +288,28 @@ signals as (
 
     union all
 
-    select history.lead_id, 'sql', history.changed_at, 'accepted:' || history.crm_status, version.rules_version
-    from {{ ref('stg_crm__lead_status_history') }} as history
-    inner join crm_statuses on crm_statuses.crm_status = history.crm_status and crm_statuses.role = 'accepted'
-    inner join scores_today on scores_today.lead_id = history.lead_id
-    cross join version
-    where scores_today.disqualification_reason is null
-
-    union all
-
-    select history.lead_id, 'recycle_crm', history.changed_at, 'handed_back:' || history.crm_status, version.rules_version
-    from {{ ref('stg_crm__lead_status_history') }} as history
-    inner join crm_statuses on crm_statuses.crm_status = history.crm_status and crm_statuses.role = 'recycle'
-    cross join version
-
-    union all
-
-    select opportunities.lead_id, 'opportunity', min(opportunities.created_at), 'opportunity:' || min(opportunities.opportunity_id), min(version.rules_version)
-    from {{ ref('stg_crm__opportunities') }} as opportunities
-    cross join version
-    where opportunities.lead_id is not null
-    group by opportunities.lead_id
-
-    union all
-
-    select opportunities.lead_id, 'customer', min(opportunities.closed_at), 'won:' || min(opportunities.opportunity_id), min(version.rules_version)
-    from {{ ref('stg_crm__opportunities') }} as opportunities
-    cross join version
-    where opportunities.lead_id is not null and opportunities.is_won
-    group by opportunities.lead_id
-
-    union all
-
-    -- closed-lost once every opportunity of the lead is closed and none was won
-    select opportunities.lead_id, 'closed_lost', max(opportunities.closed_at), 'lost', min(version.rules_version)
-    from {{ ref('stg_crm__opportunities') }} as opportunities
-    cross join version
-    where opportunities.lead_id is not null
-    group by opportunities.lead_id
-    having sum(case when opportunities.is_closed and not opportunities.is_won then 0 else 1 end) = 0
-
-    union all
-
-    -- disqualifiers look at who the lead is: it is disqualified from the moment we know it
-    select leads.lead_id, 'disqualified', leads.created_at, 'disqualified:' || disqualified.disqualification_reason, version.rules_version
-    from leads
-    inner join {{ ref('int_leads_disqualified') }} as disqualified on disqualified.lead_id = leads.lead_id
-    cross join version
+    select crm_signals.*
+    from crm_signals
+    {% if previous %}
+    inner join leads_in_scope
+        on leads_in_scope.lead_id = crm_signals.lead_id
+        and (leads_in_scope.replace_from is null or crm_signals.signal_at >= leads_in_scope.replace_from)
+    {% endif %}
 )
 
-select * from signals
+select *, {{ run_stamp() }} as _built_at
+from signals
 where signal_at is not null and signal_at < {{ as_of_end() }}
+{% if is_incremental() %}
+
+union all
+
+-- one marker row per lead recomputed, with the instant its rows are replaced from
+{% if previous %}
+select lead_id, null, replace_from, null, null, null
+from leads_in_scope
+{% else %}
+select distinct lead_id, null, null, null, null, null
+from {{ this }}
+{% endif %}
+{% endif %}
