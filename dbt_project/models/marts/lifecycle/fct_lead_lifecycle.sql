@@ -5,37 +5,29 @@ with leads as (
     select * from {{ ref('stg_crm__leads') }}
 ),
 
-changes as (
-    select * from {{ ref('fct_lifecycle_stage_changes') }}
-),
-
-current_stage as (
-    select lead_id, to_stage as current_stage, changed_at as stage_entered_at, reason as stage_reason
-    from (
-        select *, row_number() over (partition by lead_id order by change_number desc) as recency
-        from changes
-    ) as ranked
-    where recency = 1
-),
-
-latest_by_stage as (
-    select lead_id, to_stage, changed_at, reason
-    from (
-        select *, row_number() over (partition by lead_id, to_stage order by change_number desc) as recency
-        from changes
-    ) as ranked
-    where recency = 1
-),
-
-counts as (
+-- one pass over the changes: the latest change overall (the current stage) and the latest of
+-- each stage by change number, the first MQL and SQL, and the counts
+per_lead as (
     select
         lead_id,
+        arg_max(to_stage, change_number) as current_stage,
+        arg_max(changed_at, change_number) as stage_entered_at,
+        arg_max(reason, change_number) as stage_reason,
         min(case when to_stage = 'mql' then changed_at end) as first_mql_at,
-        min(case when to_stage = 'sql' then changed_at end) as first_sql_at,
+        arg_max(changed_at, change_number) filter (where to_stage = 'mql') as mql_at,
+        arg_max(reason, change_number) filter (where to_stage = 'mql') as mql_reason,
         count(case when to_stage = 'mql' then 1 end) as mql_count,
+        min(case when to_stage = 'sql' then changed_at end) as first_sql_at,
+        arg_max(changed_at, change_number) filter (where to_stage = 'sql') as sql_at,
+        arg_max(reason, change_number) filter (where to_stage = 'sql') as sql_reason,
         count(case when to_stage = 'sql' then 1 end) as sql_count,
-        count(case when to_stage = 'recycled' then 1 end) as recycled_count
-    from changes
+        count(case when to_stage = 'recycled' then 1 end) as recycled_count,
+        arg_max(changed_at, change_number) filter (where to_stage = 'recycled') as recycled_at,
+        arg_max(reason, change_number) filter (where to_stage = 'recycled') as recycle_reason,
+        arg_max(changed_at, change_number) filter (where to_stage = 'opportunity') as opportunity_at,
+        arg_max(changed_at, change_number) filter (where to_stage = 'customer') as customer_at,
+        arg_max(changed_at, change_number) filter (where to_stage = 'closed_lost') as closed_lost_at
+    from {{ ref('fct_lifecycle_stage_changes') }}
     group by lead_id
 )
 
@@ -45,33 +37,26 @@ select
     leads.lead_source,
     leads.crm_status,
     leads.created_at,
-    current_stage.current_stage,
-    current_stage.stage_entered_at,
-    current_stage.stage_reason,
-    {{ dbt.datediff('current_stage.stage_entered_at', as_of_end(), 'day') }} as days_in_stage,
-    counts.first_mql_at,
-    mql.changed_at as mql_at,
-    mql.reason as mql_reason,
-    counts.mql_count,
-    counts.first_sql_at,
-    sql_stage.changed_at as sql_at,
-    sql_stage.reason as sql_reason,
-    counts.sql_count,
-    counts.recycled_count,
-    recycled.changed_at as recycled_at,
-    recycled.reason as recycle_reason,
-    opportunity.changed_at as opportunity_at,
-    customer.changed_at as customer_at,
-    closed_lost.changed_at as closed_lost_at,
+    per_lead.current_stage,
+    per_lead.stage_entered_at,
+    per_lead.stage_reason,
+    {{ dbt.datediff('per_lead.stage_entered_at', as_of_end(), 'day') }} as days_in_stage,
+    per_lead.first_mql_at,
+    per_lead.mql_at,
+    per_lead.mql_reason,
+    per_lead.mql_count,
+    per_lead.first_sql_at,
+    per_lead.sql_at,
+    per_lead.sql_reason,
+    per_lead.sql_count,
+    per_lead.recycled_count,
+    per_lead.recycled_at,
+    per_lead.recycle_reason,
+    per_lead.opportunity_at,
+    per_lead.customer_at,
+    per_lead.closed_lost_at,
     disqualified.disqualification_reason,
     {{ as_of_date() }} as as_of_date
 from leads
-inner join current_stage on current_stage.lead_id = leads.lead_id
-inner join counts on counts.lead_id = leads.lead_id
-left join latest_by_stage as mql on mql.lead_id = leads.lead_id and mql.to_stage = 'mql'
-left join latest_by_stage as sql_stage on sql_stage.lead_id = leads.lead_id and sql_stage.to_stage = 'sql'
-left join latest_by_stage as recycled on recycled.lead_id = leads.lead_id and recycled.to_stage = 'recycled'
-left join latest_by_stage as opportunity on opportunity.lead_id = leads.lead_id and opportunity.to_stage = 'opportunity'
-left join latest_by_stage as customer on customer.lead_id = leads.lead_id and customer.to_stage = 'customer'
-left join latest_by_stage as closed_lost on closed_lost.lead_id = leads.lead_id and closed_lost.to_stage = 'closed_lost'
+inner join per_lead on per_lead.lead_id = leads.lead_id
 left join {{ ref('int_leads_disqualified') }} as disqualified on disqualified.lead_id = leads.lead_id
