@@ -62,7 +62,8 @@ MATCHED = (
 SCORED = "select * exclude (_matched_at, _scored_at) from intermediate.int_activities_scored"
 LEAD_SCORES = "select * from marts.fct_lead_scores"
 CONTRIBUTIONS = "select * from marts.fct_score_contributions"
-COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS)
+FIT = "select * from intermediate.int_fit_contributions"
+COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT)
 
 
 def land_night_1(night) -> None:
@@ -275,7 +276,17 @@ def test_lifecycle_signals_recompute_only_what_changed(nights, tmp_path_factory)
 
 def test_changed_rules_rescore_every_event(nights, changed_rules, tmp_path_factory):
     incremental, _ = nights
+    # fit rows of a lead the CRM no longer has (merged into another record, say)
+    with duckdb.connect(str(incremental.warehouse)) as connection:
+        connection.execute(
+            "insert into intermediate.int_fit_contributions "
+            "select entity_kind, 'T-GONE', field, rule_id, field_value, fit_points, _values_digest "
+            "from intermediate.int_fit_contributions where entity_id = 'T-MQL'"
+        )
     run(incremental, "2026-11-22", rules_dir=changed_rules)
+    assert incremental.query(
+        "select count(*) from intermediate.int_fit_contributions where entity_id = 'T-GONE'"
+    ) == [(0,)]
     fresh = make_night(tmp_path_factory.mktemp("fresh_rules"), SCENARIOS)
     land_night_1(fresh)
     land_night_2(fresh)

@@ -4,10 +4,30 @@
 -- lead has exactly one row per fit field.
 -- A table: the scores, the score history (once per batch), the account roll-up, the
 -- explanations and calibration all read it; as a view it was recomputed by each.
-{{ config(materialized='table') }}
+--
+-- Incremental by entity: each row carries a digest of what its entity's points depend on (the
+-- fields scored, their values, the rules version); a night scores again only the leads and
+-- accounts whose digest differs from their rows' (the few whose CRM record changed; all of
+-- them after a change of rules) and the new ones, and drops the rows of those gone from the CRM.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['entity_kind', 'entity_id'],
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_fit_of_entities_gone() }}",
+    )
+}}
 {% set lead_text_fields = ['title', 'industry', 'country', 'lead_source', 'email_domain'] %}
 {% set account_text_fields = ['industry', 'country'] %}
 {% set number_fields = ['employees', 'annual_revenue'] %}
+{#- a table built before the digest existed: every entity is scored once, and gains it -#}
+{% set has_digest = execute and is_incremental()
+    and '_values_digest' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+{% set entities = [
+    ('lead', 'leads', 'lead_id', lead_text_fields),
+    ('account', 'accounts', 'account_id', account_text_fields),
+] %}
 with leads as (
     select * from {{ ref('int_leads_enriched') }}
 ),
@@ -16,11 +36,56 @@ accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 
+version as (
+    select rules_version from {{ source('rules', 'rules_version') }}
+),
+
+entity_digests as (
+    {% for entity, relation, key, text_fields in entities %}
+    {%- set fields = text_fields + number_fields %}
+    select
+        '{{ entity }}' as entity_kind,
+        {{ relation }}.{{ key }} as entity_id,
+        {{ digest(["'" ~ fields | join(',') ~ "'", 'version.rules_version'] + fields) }} as values_digest
+    from {{ relation }}
+    cross join version
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+{% if has_digest %}
+entities_to_score as (
+    select entity_digests.entity_kind, entity_digests.entity_id, entity_digests.values_digest
+    from entity_digests
+    left join (
+        select distinct entity_kind, entity_id, _values_digest from {{ this }}
+    ) as built
+        on built.entity_kind = entity_digests.entity_kind
+        and built.entity_id = entity_digests.entity_id
+        and built._values_digest = entity_digests.values_digest
+    where built.entity_id is null
+),
+
+{% else %}
+entities_to_score as (
+    select * from entity_digests
+),
+
+{% endif %}
+{% for entity, relation, key, text_fields in entities %}
+{{ relation }}_to_score as (
+    select {{ relation }}.*
+    from {{ relation }}
+    {% if has_digest %}
+    inner join entities_to_score
+        on entities_to_score.entity_kind = '{{ entity }}'
+        and entities_to_score.entity_id = {{ relation }}.{{ key }}
+    {% endif %}
+),
+
+{% endfor %}
 entity_values as (
-    {% for entity, relation, key, text_fields in [
-        ('lead', 'leads', 'lead_id', lead_text_fields),
-        ('account', 'accounts', 'account_id', account_text_fields),
-    ] %}
+    {% for entity, relation, key, text_fields in entities %}
     {% for field in text_fields %}
     select
         '{{ entity }}' as entity_kind,
@@ -28,7 +93,7 @@ entity_values as (
         '{{ field }}' as field,
         lower(trim({{ field }})) as text_value,
         cast(null as double) as number_value
-    from {{ relation }}
+    from {{ relation }}_to_score
     union all
     {% endfor %}
     {% for field in number_fields %}
@@ -38,7 +103,7 @@ entity_values as (
         '{{ field }}' as field,
         cast(null as {{ dbt.type_string() }}) as text_value,
         cast({{ field }} as double) as number_value
-    from {{ relation }}
+    from {{ relation }}_to_score
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
     {% if not loop.last %}union all{% endif %}
@@ -98,8 +163,12 @@ select
     entity_values.field,
     value_cases.rule_id,
     coalesce(entity_values.text_value, cast(entity_values.number_value as {{ dbt.type_string() }})) as field_value,
-    {{ points('value_cases.points') }} as fit_points
+    {{ points('value_cases.points') }} as fit_points,
+    entities_to_score.values_digest as _values_digest
 from entity_values
+inner join entities_to_score
+    on entities_to_score.entity_kind = entity_values.entity_kind
+    and entities_to_score.entity_id = entity_values.entity_id
 inner join value_cases
     on value_cases.field = entity_values.field
     and value_cases.text_value is not distinct from entity_values.text_value
