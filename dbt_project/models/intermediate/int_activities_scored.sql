@@ -34,24 +34,25 @@ with rules_version as (
 ),
 
 {% if is_incremental() %}
-scored_until as (
-    select max(_matched_at) as matched_at, max(rules_version) as rules_version from {{ this }}
-),
-
+{#- what the rows kept were scored with, read when the model compiles: as constants, DuckDB
+    skips the row groups of the events matched before -#}
+{%- set scored = run_query(
+    "select max(_matched_at), max(rules_version) = (select rules_version from "
+    ~ source('rules', 'rules_version') ~ ") from " ~ this
+).rows[0] if execute else [none, true] %}
 -- each lead to rescore, from the start of the day of the earliest event that changed for it
 -- (gained or lost); after a change of rules every lead, from its first day. Whole days: the
 -- lifecycle signals take a changed day's last scored event from the rows written tonight.
 leads_to_score as (
     select lead_id, {{ day_start('min(occurred_at)') }} as rescore_from
     from (
-        {{ leads_touched_since('(select matched_at from scored_until)') }}
+        {{ leads_touched_since(timestamp_literal(scored[0]) if scored[0] is not none else 'null') }}
+        {% if not scored[1] %}
         union all
-        select matched.lead_id, matched.occurred_at
-        from {{ ref('int_activities_matched_to_leads') }} as matched
-        cross join scored_until
-        cross join rules_version
-        where matched.lead_id is not null
-          and scored_until.rules_version is distinct from rules_version.rules_version
+        select lead_id, occurred_at
+        from {{ ref('int_activities_matched_to_leads') }}
+        where lead_id is not null
+        {% endif %}
     ) as changes
     group by lead_id
 ),
