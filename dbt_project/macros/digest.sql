@@ -20,7 +20,7 @@
 {%- endmacro %}
 
 {% macro duckdb__digest(expressions) -%}
-    cast(hash({{ expressions | join(', ') }}) as varchar)
+    cast({{ row_hash(expressions) }} as varchar)
 {%- endmacro %}
 
 {% macro default__digest(expressions) -%}
@@ -29,4 +29,18 @@
         {%- do texts.append("coalesce(cast(" ~ expression ~ " as " ~ dbt.type_string() ~ "), '')") -%}
     {%- endfor -%}
     md5(concat_ws('|', {{ texts | join(', ') }}))
+{%- endmacro %}
+
+{#- A hash of values of one row, for grouping: rows that differ may share one (rarely), so it
+    only narrows down what is then compared exactly. -#}
+{% macro row_hash(expressions) -%}
+    {{ return(adapter.dispatch('row_hash')(expressions)) }}
+{%- endmacro %}
+
+{% macro duckdb__row_hash(expressions) -%}
+    hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro default__row_hash(expressions) -%}
+    {{ digest(expressions) }}
 {%- endmacro %}

@@ -4,14 +4,12 @@
     rows are checked, against every row: a duplicate can only come from rows a run writes, and
     the rows of earlier runs were checked by those runs. When one run wrote every row (a full
     build), all rows are grouped, which is cheaper than checking them against themselves
-    (8 s instead of 27 s for 75M rows). At 1M leads a night checks a few hundred thousand. -#}
+    (8 s instead of 27 s for 75M rows). At 1M leads a night checks a few hundred thousand.
+    Grouping groups a hash of the columns first and the columns themselves only where a hash
+    repeats (16.7M contributions: 1.6 s instead of 2.5 s). -#}
 {% test unique_combination_of_columns(model, columns, stamped_by=none) %}
 {%- if stamped_by %}
-select {{ columns | join(', ') }}, count(*) as occurrences
-from {{ model }}
-where (select min({{ stamped_by }}) = max({{ stamped_by }}) from {{ model }})
-group by {{ columns | join(', ') }}
-having count(*) > 1
+{{ repeated_combinations(model, columns, "(select min(" ~ stamped_by ~ ") = max(" ~ stamped_by ~ ") from " ~ model ~ ")") }}
 
 union all
 
@@ -29,9 +27,6 @@ where exists (
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {%- else %}
-select {{ columns | join(', ') }}, count(*) as occurrences
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
+{{ repeated_combinations(model, columns) }}
 {%- endif %}
 {% endtest %}
