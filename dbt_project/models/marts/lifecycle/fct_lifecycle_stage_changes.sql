@@ -243,7 +243,9 @@ cycle_{{ k }}_inactive as (
     group by gaps.lead_id
 ),
 
-cycle_{{ k }} as (
+-- each cycle and its end are read by the next cycle and by the changes below: computed once
+-- (left to the planner, a first build at 1M leads took 47 s instead of 40 s)
+cycle_{{ k }} as materialized (
     select
         qualified.*,
         case
@@ -260,7 +262,7 @@ cycle_{{ k }} as (
     left join cycle_{{ k }}_inactive as inactive on inactive.lead_id = qualified.lead_id
 ),
 
-cycle_{{ k }}_end as (
+cycle_{{ k }}_end as materialized (
     select
         lead_id,
         opportunity_at,
