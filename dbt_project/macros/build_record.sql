@@ -1,8 +1,8 @@
 {#- A model that rebuilds only some leads each night keeps, next to its rows, a record of the
     build they stand for (`<model>__build`, one row): the scoring day, the rules version, the
-    first day of score history, how far the matched events went, and the run (its stamp). The next night starts
-    from those rows only when the record says they are last night's, built with the same rules
-    on the same history; otherwise it rebuilds every lead. -#}
+    first day of score history, how far the matched events went, and the run (its stamp). The
+    next night starts from those rows only when the record says they are last night's, built
+    with the same rules on the same history; otherwise it rebuilds every lead. -#}
 {% macro build_record_relation() -%}
     {{- return(this.incorporate(path={'identifier': this.identifier ~ '__build'})) -}}
 {%- endmacro %}
@@ -37,4 +37,11 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return({'matched_until': built[0][1], 'built_at': built[0][2]}) }}
+{%- endmacro %}
+
+{#- Whether this run is incremental on rows that already carry `column` (a table built before
+    the column existed is rebuilt once, and gains it). -#}
+{% macro incremental_with_column(column) -%}
+    {{ return(execute and is_incremental()
+        and column in (adapter.get_columns_in_relation(this) | map(attribute='name') | list)) }}
 {%- endmacro %}

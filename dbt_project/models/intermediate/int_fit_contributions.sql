@@ -21,9 +21,7 @@
 {% set lead_text_fields = ['title', 'industry', 'country', 'lead_source', 'email_domain'] %}
 {% set account_text_fields = ['industry', 'country'] %}
 {% set number_fields = ['employees', 'annual_revenue'] %}
-{#- a table built before the digest existed: every entity is scored once, and gains it -#}
-{% set has_digest = execute and is_incremental()
-    and '_values_digest' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+{% set has_digest = incremental_with_column('_values_digest') %}
 {% set entities = [
     ('lead', 'leads', 'lead_id', lead_text_fields),
     ('account', 'accounts', 'account_id', account_text_fields),
@@ -53,10 +51,11 @@ entity_digests as (
     {% endfor %}
 ),
 
-{% if has_digest %}
+-- every entity on a first build; then those whose rows carry another digest, or none
 entities_to_score as (
-    select entity_digests.entity_kind, entity_digests.entity_id, entity_digests.values_digest
+    select entity_digests.*
     from entity_digests
+    {% if has_digest %}
     left join (
         select distinct entity_kind, entity_id, _values_digest from {{ this }}
     ) as built
@@ -64,14 +63,9 @@ entities_to_score as (
         and built.entity_id = entity_digests.entity_id
         and built._values_digest = entity_digests.values_digest
     where built.entity_id is null
+    {% endif %}
 ),
 
-{% else %}
-entities_to_score as (
-    select * from entity_digests
-),
-
-{% endif %}
 {% for entity, relation, key, text_fields in entities %}
 {{ relation }}_to_score as (
     select {{ relation }}.*

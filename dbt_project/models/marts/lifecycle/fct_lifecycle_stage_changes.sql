@@ -28,8 +28,7 @@
 }}
 {% set cycles = var('max_lifecycle_cycles') | int %}
 {#- a table built before the digest existed: every lead is rebuilt once, and gains it -#}
-{% set has_digest = execute and is_incremental()
-    and '_inputs_digest' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+{% set has_digest = incremental_with_column('_inputs_digest') %}
 with inputs as (
     select * from {{ ref('int_lifecycle_inputs') }}
 ),
