@@ -63,7 +63,8 @@ SCORED = "select * exclude (_matched_at, _scored_at) from intermediate.int_activ
 LEAD_SCORES = "select * from marts.fct_lead_scores"
 CONTRIBUTIONS = "select * from marts.fct_score_contributions"
 FIT = "select * from intermediate.int_fit_contributions"
-COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT)
+KINDS = "select * from intermediate.int_activity_kinds"
+COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT, KINDS)
 
 
 def land_night_1(night) -> None:

@@ -1,42 +1,65 @@
-{#- A model that rebuilds only some leads each night keeps, next to its rows, a record of the
-    build they stand for (`<model>__build`, one row): the scoring day, the rules version, the
-    first day of score history, how far the matched events went, and the run (its stamp). The
-    next night starts from those rows only when the record says they are last night's, built
-    with the same rules on the same history; otherwise it rebuilds every lead. -#}
+{#- A model that rebuilds only some leads each night (or only adds rows) keeps, next to its
+    rows, a record of the build they stand for (`<model>__build`, one row): the scoring day,
+    the rules version, the first day of score history, how far the matched events went, and
+    the run (its stamp). The next night starts from those rows only when the record says they
+    were built with the same rules (and, for lead rows, that they are last night's, on the
+    same history); otherwise it rebuilds everything. -#}
 {% macro build_record_relation() -%}
     {{- return(this.incorporate(path={'identifier': this.identifier ~ '__build'})) -}}
 {%- endmacro %}
 
-{#- Post-hook: the record of this build, in the same transaction as its rows. -#}
-{% macro remember_build() -%}
+{#- Post-hook: the record of this build, in the same transaction as its rows. A model upstream
+    of the score history (with_history=false) records no first day of history. -#}
+{% macro remember_build(with_history=true) -%}
     create or replace table {{ build_record_relation() }} as
     select
         {{ as_of_date() }} as as_of,
         (select rules_version from {{ source('rules', 'rules_version') }}) as rules_version,
-        (select min(score_date) from {{ ref('fct_lead_scores_daily') }}) as history_from,
+        {% if with_history -%}
+        (select min(score_date) from {{ ref('fct_lead_scores_daily') }})
+        {%- else -%}
+        cast(null as date)
+        {%- endif %} as history_from,
         (select max(_matched_at) from {{ ref('int_activities_matched_to_leads') }}) as matched_until,
         {{ run_stamp() }} as built_at
 {%- endmacro %}
 
-{#- The record of the last build when tonight can start from its rows (an incremental run, not
-    --full-refresh, the night after it, same rules, same first day of history), else none. -#}
-{% macro previous_night_build() -%}
+{#- The record of the last build when this incremental run (not --full-refresh) can start
+    from its rows because they were built with the same rules, else none: {'as_of',
+    'history_from', 'matched_until', 'built_at'}. -#}
+{% macro previous_build() -%}
     {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
     {%- set record = build_record_relation() -%}
     {%- if adapter.get_relation(database=record.database, schema=record.schema, identifier=record.identifier) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set built = run_query(
-        "select as_of, matched_until, built_at, "
-        ~ "rules_version = (select rules_version from " ~ source('rules', 'rules_version') ~ "), "
-        ~ "history_from = (select min(score_date) from " ~ ref('fct_lead_scores_daily') ~ ") "
+        "select as_of, history_from, matched_until, built_at, "
+        ~ "rules_version = (select rules_version from " ~ source('rules', 'rules_version') ~ ") "
         ~ "from " ~ record
     ).rows -%}
+    {%- if built | length != 1 or built[0][2] is none or not built[0][4] -%}{{ return(none) }}{%- endif -%}
+    {{ return({'as_of': built[0][0], 'history_from': built[0][1], 'matched_until': built[0][2], 'built_at': built[0][3]}) }}
+{%- endmacro %}
+
+{#- The record of the last build when tonight can start from its rows (previous_build(), and
+    the night after it, same first day of history), else none. -#}
+{% macro previous_night_build() -%}
+    {%- set built = previous_build() -%}
+    {%- if built is none -%}{{ return(none) }}{%- endif -%}
     {%- set day_before = modules.datetime.date.fromisoformat(as_of_date_string()) - modules.datetime.timedelta(days=1) -%}
-    {%- if built | length != 1 or built[0][0] != day_before or built[0][1] is none or not built[0][3] or not built[0][4] -%}
-        {{ return(none) }}
+    {%- set history_from = run_query("select min(score_date) from " ~ ref('fct_lead_scores_daily')).rows[0][0] -%}
+    {%- if built.as_of != day_before or built.history_from != history_from -%}{{ return(none) }}{%- endif -%}
+    {{ return(built) }}
+{%- endmacro %}
+
+{#- Pre-hook of a model that only ever adds rows: when this run cannot start from them (no
+    usable record of the last build) they are dropped first, and the run lists everything
+    again. -#}
+{% macro forget_rows_without_previous_build() -%}
+    {%- if is_incremental() and previous_build() is none -%}
+    delete from {{ this }}
     {%- endif -%}
-    {{ return({'matched_until': built[0][1], 'built_at': built[0][2]}) }}
 {%- endmacro %}
 
 {#- Whether this run is incremental on rows that already carry `column` (a table built before

@@ -3,9 +3,9 @@
 -- frequency condition all hold. Groups add up, so an event can score in several groups.
 -- Events no rule matches earn nothing and are not listed.
 --
--- Built for tens of millions of events: patterns are matched once per distinct event
--- "signature" (type, detail and the attributes patterns look at), not once per event and
--- rule, and only rules with a frequency condition number their events.
+-- Built for tens of millions of events: patterns are matched once per kind of event
+-- (int_activity_kinds), not once per event and rule, and only rules with a frequency
+-- condition number their events.
 --
 -- Incremental: a night rescores only the leads whose events changed (new events, events
 -- matched again: int_activities_matched_to_leads stamps them with _matched_at), and each
@@ -92,84 +92,9 @@ rules as (
     select * from {{ source('rules', 'engagement_rules') }}
 ),
 
-patterns as (
-    select * from {{ source('rules', 'rule_patterns') }}
-),
-
--- a web page's category: the first category (in rules order) whose URL pattern matches
-url_categories as (
-    select
-        urls.url,
-        min_by(categories.category, categories.category_order) as page_category
-    from (select distinct url from activities where url is not null) as urls
-    inner join {{ source('rules', 'page_categories') }} as categories
-        on urls.url like categories.like_pattern escape '\'
-    group by urls.url
-),
-
-signatures as (
-    select distinct
-        activities.activity_type,
-        activities.detail,
-        activities.url,
-        url_categories.page_category,
-        activities.form_name,
-        activities.campaign,
-        activities.asset
-    from activities
-    left join url_categories on url_categories.url = activities.url
-),
-
--- The rules each signature matches: activity type and detail, and for each constrained
--- attribute (url, page_category, form_name, campaign, asset) any one of its patterns.
-signature_rules as (
-    select
-        signatures.*,
-        rules.rule_id
-    from signatures
-    inner join rules
-        on rules.activity_type = signatures.activity_type
-        and (rules.detail is null or rules.detail = signatures.detail)
-    where rules.constrained_attributes = (
-        select count(distinct patterns.attribute)
-        from patterns
-        where patterns.rule_id = rules.rule_id
-          and lower(case patterns.attribute
-              when 'url' then signatures.url
-              when 'page_category' then signatures.page_category
-              when 'form_name' then signatures.form_name
-              when 'campaign' then signatures.campaign
-              when 'asset' then signatures.asset
-          end) like patterns.like_pattern escape '\'
-    )
-),
-
--- Which matches can score: within a group a signature's rules after its first every_time
--- rule never win (that rule always qualifies first), and a group with one candidate needs no
--- ranking. Frequency rules still count every event that matches them, candidate or not.
-signature_candidates as (
-    select
-        signature_rules.*,
-        rules.group_id,
-        rules.rule_order <= coalesce(min(case when rules.frequency_mode = 'every_time' then rules.rule_order end) over signature_group, rules.rule_order) as is_candidate
-    from signature_rules
-    inner join rules on rules.rule_id = signature_rules.rule_id
-    window signature_group as (
-        partition by
-            signature_rules.activity_type, signature_rules.detail, signature_rules.url,
-            signature_rules.page_category, signature_rules.form_name, signature_rules.campaign,
-            signature_rules.asset, rules.group_id
-    )
-),
-
-signature_matches as (
-    select
-        signature_candidates.*,
-        count(*) filter (where is_candidate) over (
-            partition by
-                activity_type, detail, url, page_category, form_name, campaign, asset, group_id
-        ) as group_candidates
-    from signature_candidates
+-- each kind of event with the rules it matches (int_activity_kinds, matched once per kind)
+kind_rules as (
+    select * from {{ ref('int_activity_kinds') }}
 ),
 
 -- Events with each rule they match (narrow rows: an event of a common kind matches a few
@@ -179,7 +104,7 @@ matching as not materialized (
         activities.activity_id,
         activities.lead_id,
         activities.activity_type,
-        url_categories.page_category,
+        kind_rules.page_category,
         activities.occurred_at,
         activities.activity_date,
         activities._matched_at,
@@ -194,20 +119,18 @@ matching as not materialized (
         rules.frequency_mode,
         rules.frequency_n,
         rules.frequency_days,
-        signature_matches.is_candidate,
-        signature_matches.group_candidates
+        kind_rules.is_candidate,
+        kind_rules.group_candidates
     from activities
-    left join url_categories on url_categories.url = activities.url
-    inner join signature_matches
-        on signature_matches.activity_type = activities.activity_type
-        and signature_matches.detail is not distinct from activities.detail
-        and signature_matches.url is not distinct from activities.url
-        and signature_matches.page_category is not distinct from url_categories.page_category
-        and signature_matches.form_name is not distinct from activities.form_name
-        and signature_matches.campaign is not distinct from activities.campaign
-        and signature_matches.asset is not distinct from activities.asset
-    inner join rules on rules.rule_id = signature_matches.rule_id
-    where signature_matches.is_candidate or rules.frequency_mode <> 'every_time'
+    inner join kind_rules
+        on kind_rules.activity_type = activities.activity_type
+        and kind_rules.detail is not distinct from activities.detail
+        and kind_rules.url is not distinct from activities.url
+        and kind_rules.form_name is not distinct from activities.form_name
+        and kind_rules.campaign is not distinct from activities.campaign
+        and kind_rules.asset is not distinct from activities.asset
+    inner join rules on rules.rule_id = kind_rules.rule_id
+    where kind_rules.is_candidate or rules.frequency_mode <> 'every_time'
 ),
 
 -- Rules with a frequency condition count the lead's events that match them: numbered per
