@@ -63,7 +63,9 @@ SCORED = "select * exclude (_matched_at, _scored_at) from intermediate.int_activ
 LEAD_SCORES = "select * from marts.fct_lead_scores"
 CONTRIBUTIONS = "select * from marts.fct_score_contributions"
 FIT = "select * from intermediate.int_fit_contributions"
-KINDS = "select * from intermediate.int_activity_kinds"
+# a kind of activity no event has, added after night 1 (see the `nights` fixture)
+TAG_KIND = "https://tag.example/kept"
+KINDS = f"select * from intermediate.int_activity_kinds where url is distinct from '{TAG_KIND}'"
 COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT, KINDS)
 
 
@@ -126,12 +128,18 @@ def nights(tmp_path_factory, dbt_manifest):
     # stamp back, a row it leaves alone keeps the tag. _matched_at is bookkeeping, left out of
     # the comparisons with a fresh build. The stage history is tagged the same way, in its
     # rules_version (which nothing compared reads): a lead night 2 rebuilds loses the tag.
+    # The kinds of activity get a kind no event has: a night that only adds kinds keeps it.
     with duckdb.connect(str(incremental.warehouse)) as connection:
         connection.execute(
             "update intermediate.int_activities_scored "
             "set _matched_at = _matched_at + interval 1 microsecond"
         )
         connection.execute("update marts.fct_lifecycle_stage_changes set rules_version = 'night 1'")
+        connection.execute(
+            "insert into intermediate.int_activity_kinds (activity_type, url, rule_id, "
+            "group_id, is_candidate, group_candidates) "
+            f"values ('web_visit', '{TAG_KIND}', 'pricing_page', 'web', true, 1)"
+        )
     land_night_2(incremental)
     run(incremental, "2026-11-21")
 
@@ -172,6 +180,16 @@ def test_incremental_night_matches_only_what_changed(nights):
     assert incremental.query(
         "select url from intermediate.int_activities_matched_to_leads where activity_id = 'T-A001'"
     ) == [("https://www.example-saas.com/product",)]
+
+
+def test_activity_kinds_are_only_added_to(nights):
+    """Night 2 matched only the kinds of its new events: the kinds listed before stay, the
+    tagged one included (a rebuild would have dropped it), and the rest equals a fresh build
+    (test_incremental_night_matches_a_fresh_build)."""
+    incremental, _ = nights
+    assert incremental.query(
+        f"select rule_id from intermediate.int_activity_kinds where url = '{TAG_KIND}'"
+    ) == [("pricing_page",)]
 
 
 def test_late_event_rescores_the_leads_other_events(nights):
@@ -295,8 +313,12 @@ def test_changed_rules_rescore_every_event(nights, changed_rules, tmp_path_facto
 
     for sql in COMPARED:
         assert rows(incremental, sql) == rows(fresh, sql), sql
-    # new rules: every lead's signals are recomputed, and its stage history rebuilt (none
+    # new rules: every kind of activity is matched again (the tagged one, which no event
+    # has, is gone), every lead's signals are recomputed, and its stage history rebuilt (none
     # keeps night 1's tag)
+    assert incremental.query(
+        f"select count(*) from intermediate.int_activity_kinds where url = '{TAG_KIND}'"
+    ) == [(0,)]
     assert incremental.query(
         "select count(distinct _built_at) from intermediate.int_lifecycle_signals"
     ) == [(1,)]
