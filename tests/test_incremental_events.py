@@ -333,3 +333,21 @@ def test_changed_rules_rescore_every_event(nights, changed_rules, tmp_path_facto
     assert incremental.query(
         "select count(distinct rules_version) from intermediate.int_activities_scored"
     ) == [(1,)]
+
+
+def test_rerun_of_an_earlier_night_lists_only_the_kinds_of_its_events(tmp_path, dbt_manifest):
+    """Re-running 2026-11-21 after 2026-11-22 drops the events of 2026-11-22, so the kinds of
+    activity are matched again: a kind only a dropped event had is not listed."""
+    night = make_night(tmp_path / "night", SCENARIOS)
+    new_page = "https://www.example-saas.com/pricing/only-on-the-22nd"
+    write_canonical_csv(
+        night.landing / "marketing_activities_update_2026-11-22.csv",
+        "marketing_activities",
+        [{"activity_id": "T-C001", "lead_id": "T-SQL-DEMO", "activity_type": "web_visit",
+          "occurred_at": "2026-11-22T09:00:00Z", "url": new_page}],
+    )  # fmt: skip
+    kind = f"select count(*) from intermediate.int_activity_kinds where url = '{new_page}'"
+    run(night, "2026-11-22")
+    assert night.query(kind)[0][0] > 0
+    run(night, "2026-11-21")
+    assert night.query(kind) == [(0,)]

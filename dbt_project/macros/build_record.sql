@@ -25,8 +25,9 @@
 {%- endmacro %}
 
 {#- The record of the last build when this incremental run (not --full-refresh) can start
-    from its rows because they were built with the same rules, else none: {'as_of',
-    'history_from', 'matched_until', 'built_at'}. -#}
+    from its rows because they were built with the same rules for this scoring day or an
+    earlier one, else none: {'as_of', 'history_from', 'matched_until', 'built_at'}. (Re-running
+    an earlier night drops the events after it, which a later build's rows may reflect.) -#}
 {% macro previous_build() -%}
     {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
     {%- set record = build_record_relation() -%}
@@ -35,10 +36,13 @@
     {%- endif -%}
     {%- set built = run_query(
         "select as_of, history_from, matched_until, built_at, "
-        ~ "rules_version = (select rules_version from " ~ source('rules', 'rules_version') ~ ") "
+        ~ "rules_version = (select rules_version from " ~ source('rules', 'rules_version') ~ "), "
+        ~ "as_of <= " ~ as_of_date() ~ " "
         ~ "from " ~ record
     ).rows -%}
-    {%- if built | length != 1 or built[0][2] is none or not built[0][4] -%}{{ return(none) }}{%- endif -%}
+    {%- if built | length != 1 or built[0][2] is none or not built[0][4] or not built[0][5] -%}
+        {{ return(none) }}
+    {%- endif -%}
     {{ return({'as_of': built[0][0], 'history_from': built[0][1], 'matched_until': built[0][2], 'built_at': built[0][3]}) }}
 {%- endmacro %}
 

@@ -5,9 +5,10 @@
 -- with one join. One row per kind and rule it matches; a kind no rule matches has none.
 --
 -- Incremental: what a kind matches depends only on the rules, so a night adds the kinds of
--- the events loaded or matched since the last build that are not listed yet (events are
--- never removed, so the table is what a fresh build would list). With other rules (or no
--- record of the last build, or --full-refresh) every kind is matched again.
+-- the events loaded or matched since the last build that are not listed yet, and the table
+-- is what a fresh build would list. With other rules, a re-run of an earlier night (it drops
+-- the events after that night), no record of the last build or --full-refresh, every kind
+-- is matched again.
 {{
     config(
         materialized='incremental',
