@@ -76,11 +76,20 @@ def threshold_curve(scores, labels) -> pd.DataFrame:
         .cumsum()  # from the top score down: selected leads and conversions at each bar
     )
     positives = int(frame["label"].sum())
-    rows = [
-        _at(threshold, int(row["size"]), int(row["sum"]), positives).__dict__
-        for threshold, row in by_score.iterrows()
-    ]
-    return pd.DataFrame(rows, columns=list(AtBar.__dataclass_fields__))
+    # _at's arithmetic on whole columns (a row loop took a second at 200k leads); every bar
+    # here selects at least the leads with its score, so precision is always defined
+    selected, hits = by_score["size"].to_numpy(), by_score["sum"].to_numpy()
+    return pd.DataFrame(
+        {
+            "threshold": by_score.index.to_numpy(dtype=float),
+            "selected": selected,
+            "true_positives": hits,
+            "precision": hits / selected,
+            "recall": hits / positives if positives else np.zeros(len(selected)),
+            "f1": 2 * hits / (selected + positives),
+        },
+        columns=list(AtBar.__dataclass_fields__),
+    )
 
 
 @dataclass(frozen=True)
