@@ -74,12 +74,11 @@ def score_candidate(
         RuntimeError: when the rescoring run fails, with the failing step's message.
     """
     import dagster as dg
-    from dagster_dbt import DbtCliResource
 
     from orchestration.assets.dbt import lead_scoring_dbt_assets
     from orchestration.assets.rules import rules_tables
     from orchestration.project import lead_scoring_dbt
-    from orchestration.resources import Folders, Warehouse
+    from orchestration.resources import Dbt, Folders, Warehouse
     from orchestration.run_date import AS_OF_TAG
 
     load_rules(candidate_rules)  # fail fast, with the file and line, before any work
@@ -106,7 +105,7 @@ def score_candidate(
                     rules_dir=str(candidate_rules),
                     output_dir=str(work_dir / "output"),
                 ),
-                "dbt": DbtCliResource(project_dir=lead_scoring_dbt),
+                "dbt": Dbt(project_dir=lead_scoring_dbt),
             },
             raise_on_error=False,
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.assets.calibration import calibration_assets
 from orchestration.assets.dbt import lead_scoring_dbt_assets
@@ -20,7 +19,7 @@ from orchestration.assets.rules import rules_tables
 from orchestration.backtest_job import backtest_job
 from orchestration.landing_sensor import landing_sensor
 from orchestration.project import lead_scoring_dbt
-from orchestration.resources import Crm, Folders, Mailer, Warehouse
+from orchestration.resources import Crm, Dbt, Folders, Mailer, Warehouse
 from orchestration.run_date import AS_OF_TAG, default_as_of
 from orchestration.settings import Settings
 
@@ -74,7 +73,7 @@ defs = dg.Definitions(
             rules_dir=str(settings.rules_dir),
             output_dir=str(settings.output_dir),
         ),
-        "dbt": DbtCliResource(project_dir=lead_scoring_dbt),
+        "dbt": Dbt(project_dir=lead_scoring_dbt),
         "crm": Crm(
             target=settings.crm_target,
             dry_run=settings.crm_dry_run,

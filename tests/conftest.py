@@ -71,11 +71,10 @@ class Night:
 
         With no CRM and no mail server unless `resources` brings them (outbound tests do).
         """
-        from dagster_dbt import DbtCliResource
 
         from orchestration.definitions import defs
         from orchestration.project import lead_scoring_dbt
-        from orchestration.resources import Crm, Folders, Mailer, Warehouse
+        from orchestration.resources import Crm, Dbt, Folders, Mailer, Warehouse
         from orchestration.run_date import AS_OF_TAG
 
         os.environ["LEAD_SCORING_WAREHOUSE"] = str(self.warehouse)
@@ -89,7 +88,7 @@ class Night:
                     rules_dir=str(rules_dir or ROOT / "rules"),
                     output_dir=str(self.output),
                 ),
-                "dbt": DbtCliResource(project_dir=lead_scoring_dbt),
+                "dbt": Dbt(project_dir=lead_scoring_dbt),
                 "crm": Crm(),
                 "mailer": Mailer(),
                 **(resources or {}),

@@ -74,3 +74,18 @@ def test_as_of_parsing_and_default():
     assert parse_as_of(" 2026-11-20 ") == dt.date(2026, 11, 20)
     with pytest.raises(ValueError, match="as_of must be a date like 2026-11-20, got 'yesterday'"):
         parse_as_of("yesterday")
+
+
+def test_dbt_runs_without_dagster_dbts_in_process_adapter(dbt_manifest):
+    """Before every dbt command dagster-dbt builds a dbt adapter in this process (2-4 s a
+    night) unless the resource overrides the private method that does it, as ours does. An
+    upgrade of dagster-dbt that renames the method or stops calling it must fail here."""
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.project import lead_scoring_dbt
+    from orchestration.resources import Dbt
+
+    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
+    assert Dbt(project_dir=lead_scoring_dbt)._initialize_dbt_core_adapter(["build"]) is None
