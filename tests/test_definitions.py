@@ -76,16 +76,23 @@ def test_as_of_parsing_and_default():
         parse_as_of("yesterday")
 
 
-def test_dbt_runs_without_dagster_dbts_in_process_adapter(dbt_manifest):
-    """Before every dbt command dagster-dbt builds a dbt adapter in this process (2-4 s a
-    night) unless the resource overrides the private method that does it, as ours does. An
-    upgrade of dagster-dbt that renames the method or stops calling it must fail here."""
+def test_dbt_starts_without_dagster_dbts_preliminaries(dbt_manifest):
+    """Before every dbt command dagster-dbt runs `dbt --version` and builds a dbt adapter in
+    this process (~4 s a night) unless the resource overrides the private members that do it,
+    as ours does. An upgrade of dagster-dbt that renames them or stops using them, or a `dbt`
+    on PATH that is not this environment's dbt-core, must fail here."""
     import inspect
+    import subprocess
 
     from dagster_dbt import DbtCliResource
 
     from orchestration.project import lead_scoring_dbt
     from orchestration.resources import Dbt
 
-    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
-    assert Dbt(project_dir=lead_scoring_dbt)._initialize_dbt_core_adapter(["build"]) is None
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source
+    assert "self._initialize_dbt_core_adapter(" in source
+    dbt = Dbt(project_dir=lead_scoring_dbt)
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    reported = subprocess.check_output([dbt.dbt_executable, "--version"], text=True)
+    assert f"installed: {dbt._cli_version}" in reported
