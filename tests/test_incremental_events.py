@@ -260,7 +260,7 @@ def test_stage_history_rebuilds_only_what_changed(nights, tmp_path_factory):
     assert rebuilt_leads == {
         "T-LATE",  # new
         "T-MQL",  # lost the webinar matched by its old e-mail
-        # SQLs with a new and a late visit: the pulses that keep an SQL alive changed
+        # SQLs with a new and a late visit: their score crossings changed
         "T-SQL-DEMO",
         "T-SCORE-SQL",
     }

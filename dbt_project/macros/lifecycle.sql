@@ -1,8 +1,8 @@
 {#- The moments that keep an SQL alive (engagement: any scored event; a completed sales task),
     of the leads with an SQL signal in `signals` (a relation or CTE of int_lifecycle_signals
     rows): only an SQL is recycled, when it has no pulse for lifecycle.yml
-    recycle.inactive_sql_days. Rows may repeat (an event scores in several groups). Read by
-    the stage history and by the digest of its inputs. -#}
+    recycle.inactive_sql_days. Rows may repeat (an event scores in several groups). Reduced
+    to what can recycle an SQL by int_lifecycle_pulse_gaps. -#}
 {% macro lifecycle_pulses(signals) -%}
     with pulse_leads as (
         select distinct lead_id from {{ signals }} where signal = 'sql'

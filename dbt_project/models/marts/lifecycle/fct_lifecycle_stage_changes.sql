@@ -97,11 +97,13 @@ terminal as (
     group by leads.lead_id
 ),
 
--- engagement and sales touches: an SQL without either for too long is recycled (so only
--- leads with an SQL signal need them)
--- (each source joined to the SQL leads before duplicates go: the events are tens of millions)
-pulses as materialized (
-    select distinct lead_id, pulse_at from ({{ lifecycle_pulses('signals') }}) as pulses
+-- engagement and sales touches: an SQL without either for too long is recycled. Of its
+-- pulses (tens of millions at 1M leads) only the first, the last and the gaps longer than
+-- the recycle period can recycle it: int_lifecycle_pulse_gaps keeps those few rows per lead.
+pulse_gaps as materialized (
+    select gaps.*
+    from {{ ref('int_lifecycle_pulse_gaps') }} as gaps
+    inner join leads on leads.lead_id = gaps.lead_id
 ),
 
 -- a lead is known from its first trace: its CRM record, or an earlier event or deal
@@ -213,33 +215,43 @@ cycle_{{ k }}_qualified as (
     left join cycle_{{ k }}_handed_back as handed_back on handed_back.lead_id = entered.lead_id
 ),
 
-cycle_{{ k }}_pulse_gaps as (
-    select
-        lead_id,
-        pulse_at,
-        lead(pulse_at) over (partition by lead_id order by pulse_at) as next_pulse_at
-    from (
-        select qualified.lead_id, qualified.sql_at as pulse_at
-        from cycle_{{ k }}_qualified as qualified
-        where qualified.sql_at is not null
-        union
-        select qualified.lead_id, pulses.pulse_at
-        from cycle_{{ k }}_qualified as qualified
-        inner join pulses
-            on pulses.lead_id = qualified.lead_id and pulses.pulse_at > qualified.sql_at
-    ) as lead_pulses
+-- where the SQL can fall idle: from the SQL itself, when the next pulse is a long gap away
+-- (it falls before the first pulse, in a long gap, after the last pulse, or the lead has
+-- none), and from each later pulse that starts a long gap or the open one
+cycle_{{ k }}_idle_starts as (
+    select qualified.lead_id, qualified.sql_at as idle_from, gaps.gap_to as idle_until
+    from cycle_{{ k }}_qualified as qualified
+    inner join pulse_gaps as gaps
+        on gaps.lead_id = qualified.lead_id
+        and (gaps.gap_from is null or gaps.gap_from <= qualified.sql_at)
+        and (gaps.gap_to is null or gaps.gap_to > qualified.sql_at)
+    where qualified.sql_at is not null
+
+    union all
+
+    select qualified.lead_id, qualified.sql_at, cast(null as {{ dbt.type_timestamp() }})
+    from cycle_{{ k }}_qualified as qualified
+    where qualified.sql_at is not null
+      and not exists (select 1 from pulse_gaps as gaps where gaps.lead_id = qualified.lead_id)
+
+    union all
+
+    select qualified.lead_id, gaps.gap_from, gaps.gap_to
+    from cycle_{{ k }}_qualified as qualified
+    inner join pulse_gaps as gaps
+        on gaps.lead_id = qualified.lead_id and gaps.gap_from > qualified.sql_at
 ),
 
 cycle_{{ k }}_inactive as (
     select
-        gaps.lead_id,
-        min({{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'gaps.pulse_at') }}) as inactive_at
-    from cycle_{{ k }}_pulse_gaps as gaps
+        idle.lead_id,
+        min({{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'idle.idle_from') }}) as inactive_at
+    from cycle_{{ k }}_idle_starts as idle
     cross join thresholds
     where thresholds.recycle_inactive_sql_days is not null
-      and {{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'gaps.pulse_at') }}
-          < coalesce(gaps.next_pulse_at, {{ as_of_end() }})
-    group by gaps.lead_id
+      and {{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'idle.idle_from') }}
+          < coalesce(idle.idle_until, {{ as_of_end() }})
+    group by idle.lead_id
 ),
 
 -- each cycle and its end are read by the next cycle and by the changes below: computed once
