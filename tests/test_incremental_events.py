@@ -43,6 +43,12 @@ NIGHT_2_ACTIVITIES = [
     {"activity_id": "T-B020", "lead_id": "T-SQL-DEMO", "activity_type": "web_visit",
      "occurred_at": "2026-11-22T09:00:00Z", "url": "https://www.example-saas.com/pricing"},
 ]  # fmt: skip
+# a sales touch of an SQL still active: it only extends the SQL's pulses
+NIGHT_2_TASKS = [
+    {"task_id": "T-T021", "lead_id": "T-SQL-TOUCHED", "owner_id": "U901", "task_type": "call",
+     "subject": "Follow-up call", "status": "completed", "occurred_at": "2026-11-21T09:00:00Z",
+     "created_at": "2026-11-21T09:00:00Z", "updated_at": "2026-11-21T09:00:00Z"},
+]  # fmt: skip
 NIGHT_2_LEADS = [
     {"lead_id": "T-LATE", "email": "late.lead@theta-robotics.com", "company": "Theta Robotics",
      "domain": "theta-robotics.com", "industry": "Software", "employees": "400",
@@ -66,7 +72,8 @@ FIT = "select * from intermediate.int_fit_contributions"
 # a kind of activity no event has, added after night 1 (see the `nights` fixture)
 TAG_KIND = "https://tag.example/kept"
 KINDS = f"select * from intermediate.int_activity_kinds where url is distinct from '{TAG_KIND}'"
-COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT, KINDS)
+PULSE_GAPS = "select * from intermediate.int_lifecycle_pulse_gaps"
+COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT, KINDS, PULSE_GAPS)
 
 
 def land_night_1(night) -> None:
@@ -87,6 +94,9 @@ def land_night_2(night) -> None:
     )
     write_canonical_csv(
         night.landing / "crm_leads_update_2026-11-21.csv", "crm_leads", NIGHT_2_LEADS
+    )
+    write_canonical_csv(
+        night.landing / "crm_tasks_update_2026-11-21.csv", "crm_tasks", NIGHT_2_TASKS
     )
 
 
@@ -263,7 +273,15 @@ def test_stage_history_rebuilds_only_what_changed(nights, tmp_path_factory):
         # SQLs with a new and a late visit: their score crossings changed
         "T-SQL-DEMO",
         "T-SCORE-SQL",
+        # not T-SQL-TOUCHED: tonight's sales touch only moved the last pulse of an active SQL
     }
+    assert incremental.query(
+        "select gap_kind, gap_from, gap_to from intermediate.int_lifecycle_pulse_gaps "
+        "where lead_id = 'T-SQL-TOUCHED' order by gap_kind"
+    ) == [
+        ("first", None, dt.datetime(2026, 11, 19, 14, 0)),
+        ("last", dt.datetime(2026, 11, 21, 9, 0), None),
+    ]
 
 
 def test_lifecycle_signals_recompute_only_what_changed(nights, tmp_path_factory):
