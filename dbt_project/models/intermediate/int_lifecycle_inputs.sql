@@ -42,7 +42,7 @@ pulse_digests as (
     from pulse_gaps
     cross join thresholds
     where pulse_gaps.gap_kind <> 'last'
-       or {{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'pulse_gaps.gap_from') }} < {{ as_of_end() }}
+       or {{ idle_sql_recycled_at('pulse_gaps.gap_from') }} < {{ as_of_end() }}
     group by pulse_gaps.lead_id
 ),
 

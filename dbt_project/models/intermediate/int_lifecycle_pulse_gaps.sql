@@ -142,7 +142,7 @@ gaps as (
     select pulses.lead_id, 'long', pulses.previous_pulse_at, pulses.pulse_at
     from pulses
     cross join thresholds
-    where {{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'pulses.previous_pulse_at') }} < pulses.pulse_at
+    where {{ idle_sql_recycled_at('pulses.previous_pulse_at') }} < pulses.pulse_at
 
     union all
 

@@ -59,9 +59,7 @@ leads_to_rebuild as (
        or built.last_changed_at >= {{ as_of_end() }}
        -- an SQL idle since its last pulse (or since it became one) for the recycle period
        or (built.current_stage = 'sql'
-           and {{ dbt.dateadd(
-                   'day',
-                   'thresholds.recycle_inactive_sql_days',
+           and {{ idle_sql_recycled_at(
                    'greatest(built.current_since, coalesce(inputs.last_pulse_at, built.current_since))'
                ) }} < {{ as_of_end() }})
 ),
@@ -245,12 +243,11 @@ cycle_{{ k }}_idle_starts as (
 cycle_{{ k }}_inactive as (
     select
         idle.lead_id,
-        min({{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'idle.idle_from') }}) as inactive_at
+        min({{ idle_sql_recycled_at('idle.idle_from') }}) as inactive_at
     from cycle_{{ k }}_idle_starts as idle
     cross join thresholds
     where thresholds.recycle_inactive_sql_days is not null
-      and {{ dbt.dateadd('day', 'thresholds.recycle_inactive_sql_days', 'idle.idle_from') }}
-          < coalesce(idle.idle_until, {{ as_of_end() }})
+      and {{ idle_sql_recycled_at('idle.idle_from') }} < coalesce(idle.idle_until, {{ as_of_end() }})
     group by idle.lead_id
 ),
 
