@@ -9,7 +9,6 @@ ROC AUC and precision at the bars, and SLA load. The current warehouse is only r
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +77,7 @@ def score_candidate(
     from orchestration.assets.dbt import lead_scoring_dbt_assets
     from orchestration.assets.rules import rules_tables
     from orchestration.project import lead_scoring_dbt
-    from orchestration.resources import Dbt, Folders, Warehouse
+    from orchestration.resources import Dbt, Folders, Warehouse, environment
     from orchestration.run_date import AS_OF_TAG
 
     load_rules(candidate_rules)  # fail fast, with the file and line, before any work
@@ -88,9 +87,7 @@ def score_candidate(
     shutil.copyfile(current_warehouse, copy)
     # dbt finds the warehouse through this variable (profiles.yml); point it at the copy for
     # this run only, so that nothing here can write to the current warehouse
-    previous = os.environ.get("LEAD_SCORING_WAREHOUSE")
-    os.environ["LEAD_SCORING_WAREHOUSE"] = str(copy)
-    try:
+    with environment(LEAD_SCORING_WAREHOUSE=str(copy)):
         result = dg.materialize(
             [rules_tables, lead_scoring_dbt_assets],
             tags={AS_OF_TAG: as_of.isoformat()},
@@ -109,11 +106,6 @@ def score_candidate(
             },
             raise_on_error=False,
         )
-    finally:
-        if previous is None:
-            os.environ.pop("LEAD_SCORING_WAREHOUSE", None)
-        else:
-            os.environ["LEAD_SCORING_WAREHOUSE"] = previous
     if not result.success:
         failures = [
             f"{e.step_key}: {e.step_failure_data.error.message.strip()}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import os
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +43,70 @@ class Dbt(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    def run_for_day(
+        self, args: Sequence[str], as_of: dt.date, context: dg.AssetExecutionContext
+    ) -> Iterator:
+        """`dbt <args>` scoring `as_of`: the dbt events, streamed as Dagster events.
+
+        The day reaches dbt as LEAD_SCORING_AS_OF (macros/as_of.sql), not as a var: dbt throws
+        its parse away when a var changes, and a day is a new var every night. Each run works
+        in its own folder under target/runs/; its parse is kept as the project's, so the next
+        run, whose profile (the warehouse path) and files are the same, parses only what
+        changed (a full parse is ~5 s of every night), and old run folders are pruned.
+        """
+        runs = self._target_dir / "runs"
+        run_dir = runs / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
+        with environment(LEAD_SCORING_AS_OF=as_of.isoformat()):
+            invocation = self.cli(list(args), context=context, target_path=run_dir)
+        try:
+            yield from invocation.stream()
+        finally:
+            self._keep_parse(run_dir)
+            prune_run_folders(runs, keep=KEPT_DBT_RUN_FOLDERS)
+
+    @property
+    def _target_dir(self) -> Path:
+        return Path(self.project_dir) / "target"
+
+    def _keep_parse(self, run_dir: Path) -> None:
+        parse = run_dir / PARTIAL_PARSE_FILE
+        if not parse.exists():  # dbt failed before it parsed
+            return
+        # replaced in one step: a run starting now copies either the old parse or the new one
+        descriptor, copy = tempfile.mkstemp(dir=self._target_dir, prefix=f".{PARTIAL_PARSE_FILE}")
+        os.close(descriptor)
+        shutil.copyfile(parse, copy)
+        os.replace(copy, self._target_dir / PARTIAL_PARSE_FILE)
+
+
+# dbt's parse cache; dagster-dbt copies it from target/ into each run's folder
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# dbt run folders kept under dbt_project/target/runs/ (logs, compiled SQL, run_results.json)
+KEPT_DBT_RUN_FOLDERS = 14
+
+
+def prune_run_folders(runs: Path, keep: int) -> None:
+    """Remove all but the `keep` newest run folders (named by their start, so sorted by it)."""
+    folders = sorted(path for path in runs.iterdir() if path.is_dir()) if runs.exists() else []
+    for folder in folders[:-keep]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the duration of the block (a subprocess started inside
+    inherits them), then restore what was there."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class Warehouse(dg.ConfigurableResource):

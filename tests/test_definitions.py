@@ -65,8 +65,8 @@ def test_nightly_schedule_scores_the_day_that_ended(defs):
 
 
 def test_dbt_build_args():
-    assert dbt_build_args(dt.date(2026, 11, 20)) == ["build", "--vars", '{"as_of": "2026-11-20"}']
-    assert dbt_build_args(dt.date(2026, 11, 20), full_refresh=True)[-1] == "--full-refresh"
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
 
 
 def test_as_of_parsing_and_default():

@@ -259,6 +259,20 @@ def test_rerunning_the_night_duplicates_nothing(night):
     assert duplicates == []
 
 
+def test_the_next_run_reuses_dbts_parse_of_the_project(night):
+    """The scoring day reaches dbt outside its vars, and each run leaves its parse for the
+    next: the second run of a night (same warehouse, same files) parses nothing again."""
+    runs = ROOT / "dbt_project" / "target" / "runs"
+    [second] = runs.glob(f"*-{night.second_result.run_id[:8]}")
+    log = (second / "dbt.log").read_text()
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log
+    assert "Unable to do partial parsing" not in log
+    # and the first run of the night did score the night's day, not the one dbt parsed with
+    assert night.query("select distinct scored_as_of_date from marts.fct_lead_scores") == [
+        (dt.date(2026, 11, 20),)
+    ]
+
+
 def test_dbt_tests_ran_as_asset_checks_and_passed(night):
     evaluations = night.first_result.get_asset_check_evaluations()
     assert len(evaluations) >= 10
