@@ -30,8 +30,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen
+# --compile-bytecode: every run starts Python twice (Dagster, then dbt) and imports hundreds of
+# modules; compiled once here, not at every start where .pyc files cannot be written
+# (PYTHONDONTWRITEBYTECODE, a read-only install): 3-4 s less per process.
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml Makefile
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 install: $(VENV)/.synced
