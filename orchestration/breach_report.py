@@ -19,7 +19,7 @@ import pandas as pd
 
 from orchestration.http_json import DEFAULT_POLICY, HttpError, RetryPolicy, request_json
 from orchestration.mail import SmtpSettings, build_email, send_email
-from orchestration.outbound_files import write_csv_atomically
+from orchestration.outbound_files import write_query_csv
 
 ALL = "all"
 
@@ -199,17 +199,27 @@ def _by_owner(breaches: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def archive(breaches: pd.DataFrame, output_dir: Path, as_of: dt.date, audience: str) -> Path:
-    """Write the report's CSV, text and HTML for one audience; the CSV path."""
+def archive(
+    connection: duckdb.DuckDBPyConnection, output_dir: Path, as_of: dt.date, audience: str
+) -> tuple[Path, pd.DataFrame]:
+    """Write the report's CSV, text and HTML for one audience (everyone, or one team) from
+    marts.rpt_sla_breaches: the CSV path and the breaches, in the report's order (by owner,
+    most overdue first)."""
+    where, params = ("", []) if audience == ALL else ("where team = ?", [audience])
+    query = (
+        f"select * from marts.rpt_sla_breaches {where} "
+        "order by owner_name, business_hours_overdue desc, lead_id"
+    )
     csv_path = report_path(output_dir, as_of, audience, "csv")
-    write_csv_atomically(breaches, csv_path)
+    write_query_csv(connection, query, csv_path, params)
+    breaches = connection.execute(query, params).df()
     csv_path.with_suffix(".txt").write_text(
         breach_summary(breaches, as_of, audience), encoding="utf-8"
     )
     csv_path.with_suffix(".html").write_text(
         breach_html(breaches, as_of, audience), encoding="utf-8"
     )
-    return csv_path
+    return csv_path, breaches
 
 
 @dataclass(frozen=True)

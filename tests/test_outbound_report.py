@@ -301,7 +301,20 @@ def test_email_table_lists_the_most_overdue_and_the_csv_keeps_every_breach(tmp_p
     # the bar charts still count every breach: Ann 2, Bob 1
     assert "</div> 2</td>" in html and "</div> 1</td>" in html
 
-    csv_path = breach_report.archive(breaches, tmp_path, dt.date(2026, 11, 20), breach_report.ALL)
+    with duckdb.connect() as warehouse:
+        warehouse.execute("create schema marts")
+        # stored in another order: the archive sorts them as the report does
+        warehouse.execute(
+            "create table marts.rpt_sla_breaches as select *, 'west' as team "
+            "from breaches order by lead_id desc"
+        )
+        csv_path, archived = breach_report.archive(
+            warehouse, tmp_path, dt.date(2026, 11, 20), breach_report.ALL
+        )
     assert pd.read_csv(csv_path)["lead_id"].tolist() == ["L-ANN-1", "L-ANN-2", "L-BOB-1"]
+    assert archived["lead_id"].tolist() == ["L-ANN-1", "L-ANN-2", "L-BOB-1"]
+    assert csv_path.with_suffix(".html").read_text() == breach_report.breach_html(
+        archived, dt.date(2026, 11, 20)
+    )
     whole = breach_report.breach_html(breaches, dt.date(2026, 11, 20))
     assert "most overdue" not in whole and "L-ANN-2" in whole

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from orchestration import breach_report, outbox
-from orchestration.outbound_files import write_csv_atomically
+from orchestration.outbound_files import write_query_csv
 from orchestration.resources import Crm, Folders, Mailer, Warehouse
 from orchestration.run_date import as_of_for_run
 
@@ -96,12 +96,13 @@ def sql_handoffs(
         ).fetchall():
             path = handoff_file(output_dir, day)
             if day == as_of or not path.exists():
-                frame = connection.execute(
+                write_query_csv(
+                    connection,
                     f"select {columns} from outbound.sql_handoffs where as_of_date = ? "
                     "order by sql_at, lead_id",
+                    path,
                     [day],
-                ).df()
-                write_csv_atomically(frame, path)
+                )
                 written.append(str(path))
         total = connection.execute("select count(*) from outbound.sql_handoffs").fetchone()[0]
     context.log.info(f"{inserted} new SQL(s) handed off for {as_of}")
@@ -138,14 +139,15 @@ def crm_push(
         delivery, report, files = _push_to_crm(context, connection, crm, output_dir, as_of)
         if report.attempted:
             # What happened to each lead this run, for whoever follows up a failure.
-            frame = connection.execute(
+            path = crm_push_file(output_dir, as_of)
+            write_query_csv(
+                connection,
                 "select lead_id, payload ->> 'email' as email, sql_at, status, attempts, "
                 "last_error, note, crm_record_id, pushed_at from outbound.crm_outbox "
                 "where idempotency_key in (select unnest(?)) order by sql_at, lead_id",
+                path,
                 [report.attempted],
-            ).df()
-            path = crm_push_file(output_dir, as_of)
-            write_csv_atomically(frame, path)
+            )
             files.append(str(path))
         by_status = dict(
             connection.execute(
@@ -271,14 +273,9 @@ def sla_breach_report(
         webhook_policy=mailer.webhook_policy(),
     )
     with warehouse.connect() as connection:
-        breaches = connection.execute(
-            "select * from marts.rpt_sla_breaches "
-            "order by owner_name, business_hours_overdue desc, lead_id"
-        ).df()
-        csv_path = breach_report.archive(breaches, output_dir, as_of, breach_report.ALL)
+        csv_path, breaches = breach_report.archive(connection, output_dir, as_of, breach_report.ALL)
         for team in channels.team_recipients:
-            team_breaches = breaches[breaches["team"] == team]
-            breach_report.archive(team_breaches, output_dir, as_of, team)
+            breach_report.archive(connection, output_dir, as_of, team)
         connection.execute("create schema if not exists outbound")
         connection.execute(breach_report.DELIVERIES_DDL)
         breach_report.schedule_deliveries(connection, as_of, channels, config.resend)
