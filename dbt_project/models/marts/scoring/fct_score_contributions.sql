@@ -1,6 +1,9 @@
 -- Why each lead has its score: one row per lead and rule (fit and engagement) as of the scoring
 -- day. A lead's final_points add up exactly to its total_score: the floor and ceiling of the
 -- engagement score appear as their own `engagement_limit` row.
+-- A view: its rows are the tables below, side by side (16.7M rows at 1M leads, computed in about
+-- a second, and a lead's in milliseconds), while writing them as a table took 11 s of a night.
+{{ config(materialized='view') }}
 with scores as (
     select * from {{ ref('fct_lead_scores') }}
 ),
