@@ -24,27 +24,19 @@
     cent; tests/test_pipeline.py compares the two).
     Leads, rules and groups are numbered first and the arithmetic runs on the numbers: the
     aggregates hold a row per score point and rule (94M for the first build at 1M leads),
-    and with the ids as text as keys they ran out of a 4 GB memory limit. -#}
+    and with the ids as text as keys they ran out of a 4 GB memory limit. The scoring day's
+    rule rows (one score point per lead) go back to the text ids once summed per rule, and
+    rows carried from the night before (`carried`) never leave them. -#}
 {% macro engagement_contributions(score_points, totals_only=false, carried=none) -%}
 (
     with settings as (
         select window_days from {{ source('rules', 'engagement_settings') }}
     ),
 
-    -- is_asked: a lead whose points come from its events (not carried)
+    -- the leads whose points come from their events (the carried ones keep their text ids)
     lead_keys as (
-        select lead_id, row_number() over () as lead_key, is_asked
-        from (
-            select lead_id, bool_or(is_asked) as is_asked
-            from (
-                select lead_id, true as is_asked from {{ score_points }}
-                {%- if carried %}
-                union all
-                select lead_id, false from {{ carried }}
-                {%- endif %}
-            ) as leads
-            group by lead_id
-        ) as leads_asked
+        select lead_id, row_number() over () as lead_key
+        from (select distinct lead_id from {{ score_points }}) as leads
     ),
 
     rule_keys as (
@@ -81,7 +73,7 @@
             scored.activity_date,
             {{ day_sums('scored') }}
         from {{ ref('int_activities_scored') }} as scored
-        inner join lead_keys on lead_keys.lead_id = scored.lead_id and lead_keys.is_asked
+        inner join lead_keys on lead_keys.lead_id = scored.lead_id
         inner join rule_keys on rule_keys.rule_id = scored.rule_id
         -- only the days some score point's window can reach
         cross join asked_dates
@@ -228,52 +220,69 @@
     -- hundreds of millions of joined rows of a first build stays small enough to spill.
     -- decayed_sum: the exact sum a later night carries on (with the counts, see
     -- int_engagement_contributions); decayed_points rounds away its last bits, so a sum
-    -- carried night after night and one computed afresh round to the same cent
+    -- carried night after night and one computed afresh round to the same cent.
+    -- From here on the rows are keyed by their text ids again: the carried rows (every lead
+    -- but the few computed afresh) never needed numbers, and joining 9.4M of them to their
+    -- lead's number and back took half of a night's int_engagement_contributions.
     per_rule as (
         select *, round(decayed_sum, 9) as decayed_points
         from (
             select
-                score_date,
-                lead_key,
-                rule_key,
-                max(max_points) as max_points,
-                sum(events) as occurrences,
-                sum(raw_points) as raw_points,
-                sum(day_points) as day_capped_points,
-                count(*) filter (where is_day_capped) as capped_days,
-                sum(day_points * day_decay_factor) as decayed_sum
-            from decayed
-            where day_decay_factor > 0
-            group by score_date, lead_key, rule_key
+                sums.score_date,
+                lead_keys.lead_id,
+                rule_keys.rule_id,
+                sums.max_points,
+                sums.occurrences,
+                sums.raw_points,
+                sums.day_capped_points,
+                sums.capped_days,
+                sums.decayed_sum
+            from (
+                select
+                    score_date,
+                    lead_key,
+                    rule_key,
+                    max(max_points) as max_points,
+                    sum(events) as occurrences,
+                    sum(raw_points) as raw_points,
+                    sum(day_points) as day_capped_points,
+                    count(*) filter (where is_day_capped) as capped_days,
+                    sum(day_points * day_decay_factor) as decayed_sum
+                from decayed
+                where day_decay_factor > 0
+                group by score_date, lead_key, rule_key
+            ) as sums
+            inner join lead_keys on lead_keys.lead_key = sums.lead_key
+            inner join rule_keys on rule_keys.rule_key = sums.rule_key
             {%- if carried %}
 
             union all
 
             select
-                carried.score_date,
-                lead_keys.lead_key,
-                rule_keys.rule_key,
-                carried.max_points,
-                carried.occurrences,
-                carried.raw_points,
-                carried.day_capped_points,
-                carried.capped_days,
-                carried.decayed_sum
-            from {{ carried }} as carried
-            inner join lead_keys on lead_keys.lead_id = carried.lead_id
-            inner join rule_keys on rule_keys.rule_id = carried.rule_id
+                score_date,
+                lead_id,
+                rule_id,
+                max_points,
+                occurrences,
+                raw_points,
+                day_capped_points,
+                capped_days,
+                decayed_sum
+            from {{ carried }}
             {%- endif %}
         ) as sums
     ),
 
     {%- endif %}
+    {#- the history keeps its numbers to the end; the scoring day is back on text ids #}
+    {%- set lead, rule, group = ('lead_key', 'rule_key', 'group_key') if totals_only else ('lead_id', 'rule_id', 'group_id') %}
 
     rule_rows as (
         select
             per_rule.score_date,
-            per_rule.lead_key,
-            per_rule.rule_key,
-            rule_keys.group_key,
+            per_rule.{{ lead }},
+            per_rule.{{ rule }},
+            rule_keys.{{ group }},
             {%- if not totals_only %}
             cast(per_rule.occurrences as bigint) as occurrences,
             cast(per_rule.raw_points as bigint) as raw_points,
@@ -288,17 +297,17 @@
             {%- endif %}
             {{ points('case when abs(per_rule.decayed_points) > per_rule.max_points then sign(per_rule.decayed_points) * per_rule.max_points else per_rule.decayed_points end') }} as final_points
         from per_rule
-        inner join rule_keys on rule_keys.rule_key = per_rule.rule_key
+        inner join rule_keys on rule_keys.{{ rule }} = per_rule.{{ rule }}
     ),
 
     group_totals as (
         select
             score_date,
-            lead_key,
-            group_key,
+            {{ lead }},
+            {{ group }},
             sum(final_points) as group_points
         from rule_rows
-        group by score_date, lead_key, group_key
+        group by score_date, {{ lead }}, {{ group }}
     ),
 
     group_caps as (
@@ -327,9 +336,9 @@
     {%- else -%}
     select
         rule_rows.score_date,
-        lead_keys.lead_id,
-        rule_keys.group_id,
-        rule_keys.rule_id,
+        rule_rows.lead_id,
+        rule_rows.group_id,
+        rule_rows.rule_id,
         rule_rows.occurrences,
         rule_rows.raw_points,
         rule_rows.decayed_points,
@@ -341,14 +350,12 @@
         rule_rows._capped_days,
         rule_rows._decayed_sum
     from rule_rows
-    inner join lead_keys on lead_keys.lead_key = rule_rows.lead_key
-    inner join rule_keys on rule_keys.rule_key = rule_rows.rule_key
 
     union all
 
     select
         group_totals.score_date,
-        lead_keys.lead_id,
+        group_totals.lead_id,
         group_caps.group_id,
         group_caps.group_id || '_group_cap' as rule_id,
         cast(0 as bigint) as occurrences,
@@ -362,8 +369,7 @@
         null as _capped_days,
         null as _decayed_sum
     from group_totals
-    inner join group_caps on group_caps.group_key = group_totals.group_key
-    inner join lead_keys on lead_keys.lead_key = group_totals.lead_key
+    inner join group_caps on group_caps.group_id = group_totals.group_id
     where abs(group_totals.group_points) > group_caps.group_max_points
     {%- endif %}
 )
