@@ -89,11 +89,16 @@ carry_factors as (
 
 -- Leads computed afresh: those int_activities_scored rescored from before the scoring day
 -- (an event matched since these sums were built, dated earlier: it arrived late, or moved
--- to or from the lead)
-score_points as (
+-- to or from the lead). Counted when the model compiles: on most nights there are none, and
+-- then the scored events are not read at all.
+{%- set afresh_sql %}
     select distinct lead_id, {{ as_of_date() }} as score_date
     from ({{ leads_touched_since(timestamp_literal(carried_from.matched_until)) }}) as touched
     where occurred_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
+{%- endset %}
+{%- set any_afresh = run_query("select count(*) > 0 from (" ~ afresh_sql ~ ") as afresh").rows[0][0] if execute else true %}
+score_points as (
+    {{ afresh_sql }}
 ),
 
 -- each event day whose factor changes tonight, with its day cap, as the full arithmetic caps it
@@ -155,7 +160,11 @@ carried as (
 {%- endif %}
 
 contributions as (
-    select * from {{ engagement_contributions('score_points', carried=('carried' if carried_from is not none else none)) }} as contributions
+    select * from {{ engagement_contributions(
+        'score_points',
+        carried=('carried' if carried_from is not none else none),
+        events=(carried_from is none or any_afresh),
+    ) }} as contributions
 )
 
 select
