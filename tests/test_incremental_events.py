@@ -218,6 +218,58 @@ def test_late_event_rescores_the_leads_other_events(nights):
     ]
 
 
+# Each lead's kept frequency counts, and the same counted again from its events: every event
+# before the lead's counted_before that matches a rule with a frequency condition.
+KEPT_COUNTS = """
+    select lead_id, rule_id, events, first_date
+    from intermediate.int_activities_scored__frequency_counts where rule_id is not null
+"""
+RECOUNTED = """
+    select events.lead_id, kinds.rule_id, count(*), min(events.activity_date)
+    from intermediate.int_activities_matched_to_leads as events
+    inner join intermediate.int_activities_scored__frequency_counts as markers
+        on markers.lead_id = events.lead_id and markers.rule_id is null
+    inner join intermediate.int_activity_kinds as kinds
+        on kinds.activity_type = events.activity_type
+        and kinds.detail is not distinct from events.detail
+        and kinds.url is not distinct from lower(events.url)
+        and kinds.form_name is not distinct from lower(events.form_name)
+        and kinds.campaign is not distinct from lower(events.campaign)
+        and kinds.asset is not distinct from lower(events.asset)
+    inner join rules.engagement_rules as rules on rules.rule_id = kinds.rule_id
+    where rules.frequency_mode <> 'every_time' and events.occurred_at < markers.counted_before
+    group by all
+"""
+
+
+def test_kept_frequency_counts_are_what_a_recount_gives(nights):
+    """A night reads only the events in its leads' frequency windows; what came before is in
+    the kept counts, which night 2 carried on (late event, re-matched events, new leads)."""
+    incremental, fresh = nights
+    for night in (incremental, fresh):
+        assert rows(night, KEPT_COUNTS) == rows(night, RECOUNTED)
+        # every lead with events has its marker: one without has no events before tonight's
+        assert (
+            night.query(
+                "select distinct lead_id from intermediate.int_activities_matched_to_leads "
+                "where lead_id is not null and lead_id not in (select lead_id from "
+                "intermediate.int_activities_scored__frequency_counts where rule_id is null)"
+            )
+            == []
+        )
+    # the lead with the late visit was counted again, up to where its windows start now
+    [(counted_before,)] = incremental.query(
+        "select counted_before from intermediate.int_activities_scored__frequency_counts "
+        "where lead_id = 'T-SCORE-SQL' and rule_id is null"
+    )
+    assert counted_before == dt.datetime(2026, 11, 10) - dt.timedelta(days=7)
+    # a lead night 2 did not touch keeps night 1's counts, up to the end of night 1 - 7 days
+    assert incremental.query(
+        "select distinct counted_before from intermediate.int_activities_scored__frequency_counts "
+        "where lead_id = 'T-GMAIL' and rule_id is null"
+    ) == [(dt.datetime(2026, 11, 14),)]
+
+
 def test_night_rescores_a_lead_only_from_its_first_changed_event(nights):
     incremental, _ = nights
     night_1 = incremental.stamps_after_night_1
