@@ -396,6 +396,26 @@ def test_next_night_adds_one_day_and_keeps_weekend_out_of_the_sla(night):
     assert materialization_metadata(result, ["outbound", "sql_handoffs"])["new_sqls"] == 0
 
 
+def test_next_night_counts_the_newly_judged_as_a_fresh_count_would(night, tmp_path):
+    """The shadow model's activity counts are kept from night to night: the next night counts
+    only the leads judged since, and ends where counting everyone again ends."""
+    features = "select * from marts.fct_calibration_features"
+    fresh = night.rebuilt(tmp_path / "fresh", "2026-11-21", "int_calibration_activity_counts")
+    kept = sorted(night.query(features), key=repr)
+    assert kept == sorted(fresh.query(features), key=repr)
+    [(judged,)] = night.query(
+        "select count(*) from intermediate.int_calibration_activity_counts where feature is null"
+    )
+    assert judged > 150 and len(kept) > judged
+    assert {lead for lead, *_ in kept} == {
+        lead
+        for (lead,) in night.query(
+            "select lead_id from marts.fct_calibration_leads "
+            "where outcome_status in ('converted', 'not_converted')"
+        )
+    }
+
+
 def test_backfilling_a_night_reproduces_it(night):
     """After the next night ran, re-running 2026-11-20 gives exactly that night's scores."""
     result = night.run(AS_OF)

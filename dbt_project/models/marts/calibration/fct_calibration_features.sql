@@ -1,22 +1,19 @@
 -- What the shadow model learns from, one row per judged lead and feature, as it stood at the
--- decision time: how many activities of each type the lead had done by then (nothing later),
--- and which fit case each of its CRM fields matched (fields as the CRM holds them now).
+-- decision time: how many activities of each type the lead had done by then (nothing later:
+-- int_calibration_activity_counts, kept from night to night), and which fit case each of its
+-- CRM fields matched (fields as the CRM holds them now). A view: nothing here is worth
+-- writing again every night.
+{{ config(materialized='view') }}
 with judged as (
-    select lead_id, cast(decision_date + to_days(1) as timestamp) as decided_at
+    select lead_id
     from {{ ref('fct_calibration_leads') }}
     where outcome_status in ('converted', 'not_converted')
 ),
 
 activity_counts as (
-    select
-        judged.lead_id,
-        'activity:' || activities.activity_type as feature,
-        count(*) as feature_value
-    from judged
-    inner join {{ ref('int_activities_matched_to_leads') }} as activities
-        on activities.lead_id = judged.lead_id
-        and activities.occurred_at < judged.decided_at
-    group by judged.lead_id, activities.activity_type
+    select lead_id, feature, feature_value
+    from {{ ref('int_calibration_activity_counts') }}
+    where feature is not null
 ),
 
 fit_cases as (
