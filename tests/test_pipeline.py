@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 from decimal import Decimal
 from types import SimpleNamespace
@@ -24,6 +25,7 @@ from tests.conftest import (
     failure_messages,
     make_night,
     materialization_metadata,
+    run_dbt,
     write_canonical_csv,
 )
 
@@ -278,6 +280,26 @@ def test_dbt_tests_ran_as_asset_checks_and_passed(night):
     assert len(evaluations) >= 10
     failed = [e.check_name for e in evaluations if not e.passed]
     assert failed == []
+
+
+def test_dbt_unit_tests_pass(night, tmp_path, dbt_manifest):
+    """The night leaves dbt's unit tests out (their inputs are fixed rows); they run here, on
+    a copy of the night's warehouse, where dbt reads the column types of their inputs."""
+    unit_tests = set(json.loads(dbt_manifest.read_text())["unit_tests"])
+    assert len(unit_tests) >= 5
+    copy = tmp_path / night.warehouse.name
+    shutil.copy(night.warehouse, copy)
+    results = run_dbt(copy, AS_OF, "test", "--quiet", "--select", "test_type:unit")["results"]
+    assert {result["unique_id"]: result["status"] for result in results} == dict.fromkeys(
+        unit_tests, "pass"
+    )
+    # and the night itself ran none of them, but its models and data tests
+    [run] = (ROOT / "dbt_project" / "target" / "runs").glob(f"*-{night.second_result.run_id[:8]}")
+    night_ran = {
+        result["unique_id"].split(".")[0]
+        for result in json.loads((run / "run_results.json").read_text())["results"]
+    }
+    assert night_ran == {"model", "test"}
 
 
 def test_account_rollup_matches_leads_by_domain(night):
