@@ -66,7 +66,12 @@ def test_nightly_schedule_scores_the_day_that_ended(defs):
 
 def test_the_night_builds_models_and_data_tests_and_leaves_unit_tests_to_ci():
     assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
-    assert dbt_build_args(full_refresh=True)[-1] == "--full-refresh"
+    assert dbt_build_args(full_refresh=True) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--full-refresh",
+    ]
 
 
 def test_as_of_parsing_and_default():

@@ -17,6 +17,27 @@
     _loaded_at
 {%- endmacro %}
 
+{#- An event's kind, as int_activity_kinds lists kinds: its type and detail, and the attributes
+    rule patterns look at (url, form name, campaign, asset), lowered. `events`: the alias of
+    a relation with the event columns. -#}
+{% macro activity_kind_columns(events) -%}
+    {{ events }}.activity_type,
+    {{ events }}.detail,
+    lower({{ events }}.url) as url,
+    lower({{ events }}.form_name) as form_name,
+    lower({{ events }}.campaign) as campaign,
+    lower({{ events }}.asset) as asset
+{%- endmacro %}
+
+{#- Join condition: a row of int_activity_kinds (alias `kinds`) is the kind of an event (alias
+    `events`, its kind columns as activity_kind_columns gives them). -#}
+{% macro is_kind_of(kinds, events) -%}
+    {{ kinds }}.activity_type = {{ events }}.activity_type
+    {%- for column in ['detail', 'url', 'form_name', 'campaign', 'asset'] %}
+    and {{ kinds }}.{{ column }} is not distinct from {{ events }}.{{ column }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- The stamp of this run (dbt's run_started_at) on the rows an incremental event table
     writes: how the next run, and the tests, tell this run's rows from earlier ones. -#}
 {% macro run_stamp() -%}

@@ -53,14 +53,11 @@
     frequency condition: lead, rule and when, through the kinds of activity. -#}
 {% macro frequency_matches(events) -%}
     select events.lead_id, kinds.rule_id, events.occurred_at, events.activity_date
-    from {{ events }} as events
-    inner join {{ ref('int_activity_kinds') }} as kinds
-        on kinds.activity_type = events.activity_type
-        and kinds.detail is not distinct from events.detail
-        and kinds.url is not distinct from lower(events.url)
-        and kinds.form_name is not distinct from lower(events.form_name)
-        and kinds.campaign is not distinct from lower(events.campaign)
-        and kinds.asset is not distinct from lower(events.asset)
+    from (
+        select lead_id, occurred_at, activity_date, {{ activity_kind_columns('events') }}
+        from {{ events }} as events
+    ) as events
+    inner join {{ ref('int_activity_kinds') }} as kinds on {{ is_kind_of('kinds', 'events') }}
     inner join {{ source('rules', 'engagement_rules') }} as rules on rules.rule_id = kinds.rule_id
     where rules.frequency_mode <> 'every_time'
 {%- endmacro %}

@@ -78,12 +78,7 @@ activities as not materialized (
     select
         matched.activity_id,
         matched.lead_id,
-        matched.activity_type,
-        matched.detail,
-        lower(matched.url) as url,
-        lower(matched.form_name) as form_name,
-        lower(matched.campaign) as campaign,
-        lower(matched.asset) as asset,
+        {{ activity_kind_columns('matched') }},
         matched.occurred_at,
         matched.activity_date,
         matched._matched_at,
@@ -141,13 +136,7 @@ matching as not materialized (
         kind_rules.is_candidate,
         kind_rules.group_candidates
     from activities
-    inner join kind_rules
-        on kind_rules.activity_type = activities.activity_type
-        and kind_rules.detail is not distinct from activities.detail
-        and kind_rules.url is not distinct from activities.url
-        and kind_rules.form_name is not distinct from activities.form_name
-        and kind_rules.campaign is not distinct from activities.campaign
-        and kind_rules.asset is not distinct from activities.asset
+    inner join kind_rules on {{ is_kind_of('kind_rules', 'activities') }}
     inner join rules on rules.rule_id = kind_rules.rule_id
     where kind_rules.is_candidate or rules.frequency_mode <> 'every_time'
 ),

@@ -20,17 +20,11 @@
 }}
 {%- set previous = previous_build() %}
 with events as (
-    select
-        activity_type,
-        detail,
-        lower(url) as url,
-        lower(form_name) as form_name,
-        lower(campaign) as campaign,
-        lower(asset) as asset
+    select {{ activity_kind_columns('matched') }}
     -- every event, matched to a lead or not yet: a kind does not depend on the lead
-    from {{ ref('int_activities_matched_to_leads') }}
+    from {{ ref('int_activities_matched_to_leads') }} as matched
     {%- if previous %}
-    where _matched_at > {{ timestamp_literal(previous.matched_until) }}
+    where matched._matched_at > {{ timestamp_literal(previous.matched_until) }}
     {%- endif %}
 ),
 

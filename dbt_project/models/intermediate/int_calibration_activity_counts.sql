@@ -17,7 +17,7 @@
         unique_key='lead_id',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where lead_id not in (select lead_id from {{ ref('fct_calibration_leads') }} where outcome_status in ('converted', 'not_converted'))",
+            "delete from {{ this }} where lead_id not in (select lead_id from {{ ref('fct_calibration_leads') }} where {{ is_judged() }})",
             "{{ remember_build(with_history=false) }}",
         ],
     )
@@ -26,7 +26,7 @@
 with judged as (
     select lead_id, cast(decision_date + to_days(1) as timestamp) as decided_at
     from {{ ref('fct_calibration_leads') }}
-    where outcome_status in ('converted', 'not_converted')
+    where {{ is_judged() }}
 ),
 
 to_count as (

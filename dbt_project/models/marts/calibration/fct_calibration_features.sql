@@ -7,7 +7,7 @@
 with judged as (
     select lead_id
     from {{ ref('fct_calibration_leads') }}
-    where outcome_status in ('converted', 'not_converted')
+    where {{ is_judged() }}
 ),
 
 activity_counts as (

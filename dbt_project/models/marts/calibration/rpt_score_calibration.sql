@@ -4,7 +4,7 @@
 -- conversions captured from the top band down (the lift / gains curve).
 with leads as (
     select * from {{ ref('fct_calibration_leads') }}
-    where outcome_status in ('converted', 'not_converted')
+    where {{ is_judged() }}
 ),
 
 bands as (
