@@ -2,6 +2,9 @@
 -- sales accepted, worked or handed back a lead. The first version counts as a change from
 -- nothing. Versions updated after the end of the scoring day are not known yet. Records that
 -- are the same person (stg_crm__lead_identities) share one history under the person's id.
+-- A table: the lifecycle signals, the SLA clocks and a test read it (as a view, ~0.9 s each
+-- at 1M leads).
+{{ config(materialized='table') }}
 with versions as (
     select
         coalesce(identities.person_id, raw_leads.lead_id) as lead_id,

@@ -1,4 +1,6 @@
 -- One row per sales task (call, e-mail, meeting) that happened before the end of the scoring day.
+-- A table: the pulses, the SLA clocks and two tests read it (as a view, 0.5-1.4 s each at 1M tasks).
+{{ config(materialized='table') }}
 with versions as (
     {{ latest_version_as_of(source('raw', 'crm_tasks'), 'task_id') }}
 )
