@@ -111,6 +111,7 @@ crm_signals as (
 ),
 
 {% if previous %}
+{%- set crm_signal_columns = ['signal', 'signal_at', 'reason', 'rules_version'] %}
 -- the leads whose events changed since last night, from the start of the day of the earliest
 events_changed as (
     select lead_id, {{ day_start('min(occurred_at)') }} as changed_from
@@ -135,24 +136,22 @@ recomputed_whole as (
 
     union
 
-    select lead_id
+    -- (compared as a digest per lead, like the stage history's inputs: a row-by-row EXCEPT
+    -- ALL of the 0.9M CRM signals on each side sorted them four times, 1.4 s more a night)
+    select coalesce(tonight.lead_id, kept.lead_id)
     from (
-        (
-            select lead_id, signal, signal_at, reason, rules_version from crm_signals
-            where signal_at < {{ as_of_end() }}
-            except all
-            select lead_id, signal, signal_at, reason, rules_version from {{ this }}
-            where {{ is_crm_signal() }}
-        )
-        union all
-        (
-            select lead_id, signal, signal_at, reason, rules_version from {{ this }}
-            where {{ is_crm_signal() }}
-            except all
-            select lead_id, signal, signal_at, reason, rules_version from crm_signals
-            where signal_at < {{ as_of_end() }}
-        )
-    ) as crm_changes
+        select lead_id, {{ multiset_digest(crm_signal_columns) }} as signals_digest
+        from crm_signals
+        where signal_at < {{ as_of_end() }}
+        group by lead_id
+    ) as tonight
+    full join (
+        select lead_id, {{ multiset_digest(crm_signal_columns) }} as signals_digest
+        from {{ this }}
+        where {{ is_crm_signal() }}
+        group by lead_id
+    ) as kept on kept.lead_id = tonight.lead_id
+    where tonight.signals_digest is distinct from kept.signals_digest
 ),
 
 -- each lead recomputed tonight, from when (null: all its rows)
