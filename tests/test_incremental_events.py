@@ -192,6 +192,23 @@ def test_incremental_night_matches_only_what_changed(nights):
     ) == [("https://www.example-saas.com/product",)]
 
 
+def test_kept_event_keys_cover_every_key_an_event_carries(nights):
+    """A night looks through the events for ones to match again only when a changed CRM id or
+    e-mail is among the keys kept beside them: a key missing there would leave its events with
+    the wrong lead. The first build lists exactly the events' keys; night 2 added its own."""
+    carried = (
+        "select 'crm_id', crm_lead_id from intermediate.int_activities_matched_to_leads "
+        "where crm_lead_id is not null union "
+        "select 'email', email from intermediate.int_activities_matched_to_leads "
+        "where email is not null"
+    )
+    kept = "select * from intermediate.int_activities_matched_to_leads__event_keys"
+    incremental, fresh = nights
+    assert set(fresh.query(kept)) == set(fresh.query(carried))
+    assert set(incremental.query(carried)) <= set(incremental.query(kept))
+    assert ("email", "someone@elsewhere.example") in set(incremental.query(kept))
+
+
 def test_activity_kinds_are_only_added_to(nights):
     """Night 2 matched only the kinds of its new events: the kinds listed before stay, the
     tagged one included (a rebuild would have dropped it), and the rest equals a fresh build

@@ -98,3 +98,42 @@
     create or replace table {{ lead_resolution_used_relation() }} as
     select * from {{ ref('int_lead_resolution') }}
 {%- endmacro %}
+
+{#- The lookup keys the events of `this` (int_activities_matched_to_leads) carry: each CRM id
+    and e-mail at least one event has, as int_lead_resolution keys them, in <this>__event_keys.
+    A post-hook adds the keys of the events each run matched; a key whose events were dropped
+    since (a re-run of an earlier night) stays, which only costs a needless look. -#}
+{% macro event_keys_relation() -%}
+    {{- return(this.incorporate(path={'identifier': this.identifier ~ '__event_keys'})) -}}
+{%- endmacro %}
+
+{#- The relation, or none when it does not exist yet (the first build, or a warehouse built
+    before the keys were kept: the post-hook then lists the keys of every event). -#}
+{% macro event_keys_kept() -%}
+    {%- set relation = event_keys_relation() -%}
+    {{- return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier)) -}}
+{%- endmacro %}
+
+{% macro remember_event_keys() -%}
+    {%- set kept = event_keys_kept() -%}
+    {%- set events_sql -%}
+        select 'crm_id' as key_kind, crm_lead_id as lookup_key from events where crm_lead_id is not null
+        union
+        select 'email', email from events where email is not null
+    {%- endset -%}
+    {%- if kept is none %}
+    create table {{ event_keys_relation() }} as
+    with events as not materialized (select crm_lead_id, email from {{ this }})
+    {{ events_sql }}
+    {%- else %}
+    insert into {{ kept }}
+    with events as not materialized (
+        select crm_lead_id, email from {{ this }} where _matched_at = {{ run_stamp() }}
+    )
+    select * from ({{ events_sql }}) as keys
+    where not exists (
+        select 1 from {{ kept }} as kept
+        where kept.key_kind = keys.key_kind and kept.lookup_key = keys.lookup_key
+    )
+    {%- endif %}
+{%- endmacro %}

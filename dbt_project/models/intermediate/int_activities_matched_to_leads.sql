@@ -9,7 +9,9 @@
 --     merge, a changed e-mail) are matched again and keep the lead they had in previous_lead_id,
 --     so int_activities_scored can rescore both leads. Only the events carrying a CRM id or an
 --     e-mail whose lead changed since the last run are looked at: the post-hook keeps the
---     mapping each run used (int_lead_resolution, copied to <this>__resolution);
+--     mapping each run used (int_lead_resolution, copied to <this>__resolution), and the
+--     keys the events carry (<this>__event_keys), so a night none of whose changed keys an
+--     event carries skips the look;
 --   * re-running an earlier night first drops the events after that night (pre-hook); the
 --     next night takes them in again.
 -- Every added or re-matched row is stamped with the run (_matched_at), which is how
@@ -21,7 +23,7 @@
         unique_key='activity_id',
         on_schema_change='fail',
         pre_hook="{{ drop_events_after_scoring_day() }}",
-        post_hook="{{ remember_lead_resolution() }}",
+        post_hook=["{{ remember_lead_resolution() }}", "{{ remember_event_keys() }}"],
     )
 }}
 with resolution as (
@@ -62,22 +64,36 @@ new_events as (
 {%- if resolution_used is not none %}
 
 -- the CRM ids and e-mails whose lead differs from the one the last run matched with
-changed_keys as (
+{%- set changed_keys_sql %}
     select
         coalesce(now.key_kind, used.key_kind) as key_kind,
         coalesce(now.lookup_key, used.lookup_key) as lookup_key
-    from resolution as now
+    from {{ ref('int_lead_resolution') }} as now
     full join {{ resolution_used }} as used
         on used.key_kind = now.key_kind and used.lookup_key = now.lookup_key
     where now.lead_id is distinct from used.lead_id
+{%- endset %}
+changed_keys as (
+    {{ changed_keys_sql }}
 ),
 
+{#- Whether any event carries a changed key, asked when the model compiles of the keys the
+    events carry (kept beside them, macros/activities.sql): on most nights none does (a new
+    lead's own events arrive with it), and the events are then not looked through at all. -#}
+{%- set keys_kept = event_keys_kept() %}
+{%- set any_to_rematch = true %}
+{%- if keys_kept is not none and execute %}
+{%- set any_to_rematch = run_query(
+    "select count(*) > 0 from (" ~ changed_keys_sql ~ ") as changed inner join " ~ keys_kept
+    ~ " as kept on kept.key_kind = changed.key_kind and kept.lookup_key = changed.lookup_key"
+).rows[0][0] %}
+{%- endif %}
 -- only their events can have another lead now: found by the two key columns alone, then
 -- read whole (reading every column of 50M events to keep a few cost seconds)
 rematch_candidates as (
     select *
     from {{ this }}
-    where rowid in (
+    where {% if not any_to_rematch %}false and {% endif %}rowid in (
         select rowid
         from {{ this }}
         where crm_lead_id in (select lookup_key from changed_keys where key_kind = 'crm_id')
