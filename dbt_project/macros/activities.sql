@@ -84,13 +84,7 @@
     its last run matched with: the next run re-matches only the events whose keys map
     differently now. -#}
 {% macro lead_resolution_used_relation() -%}
-    {{- return(this.incorporate(path={'identifier': this.identifier ~ '__resolution'})) -}}
-{%- endmacro %}
-
-{#- The relation, or none when it does not exist yet (a warehouse built before it was kept). -#}
-{% macro lead_resolution_used() -%}
-    {%- set relation = lead_resolution_used_relation() -%}
-    {{- return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier)) -}}
+    {{- return(kept_beside('resolution')) -}}
 {%- endmacro %}
 
 {#- Post-hook: remember the mapping this run matched with, in the same transaction as its rows. -#}
@@ -104,18 +98,13 @@
     A post-hook adds the keys of the events each run matched; a key whose events were dropped
     since (a re-run of an earlier night) stays, which only costs a needless look. -#}
 {% macro event_keys_relation() -%}
-    {{- return(this.incorporate(path={'identifier': this.identifier ~ '__event_keys'})) -}}
-{%- endmacro %}
-
-{#- The relation, or none when it does not exist yet (the first build, or a warehouse built
-    before the keys were kept: the post-hook then lists the keys of every event). -#}
-{% macro event_keys_kept() -%}
-    {%- set relation = event_keys_relation() -%}
-    {{- return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier)) -}}
+    {{- return(kept_beside('event_keys')) -}}
 {%- endmacro %}
 
 {% macro remember_event_keys() -%}
-    {%- set kept = event_keys_kept() -%}
+    {#- none on the first build, or in a warehouse built before the keys were kept: every
+        event's keys are listed then -#}
+    {%- set kept = existing_relation(event_keys_relation()) -%}
     {%- set events_sql -%}
         select 'crm_id' as key_kind, crm_lead_id as lookup_key from events where crm_lead_id is not null
         union

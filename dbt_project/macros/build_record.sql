@@ -5,7 +5,7 @@
     were built with the same rules (and, for lead rows, that they are last night's, on the
     same history); otherwise it rebuilds everything. -#}
 {% macro build_record_relation() -%}
-    {{- return(this.incorporate(path={'identifier': this.identifier ~ '__build'})) -}}
+    {{- return(kept_beside('build')) -}}
 {%- endmacro %}
 
 {#- Post-hook: the record of this build, in the same transaction as its rows. A model upstream
@@ -31,7 +31,7 @@
 {% macro previous_build() -%}
     {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
     {%- set record = build_record_relation() -%}
-    {%- if adapter.get_relation(database=record.database, schema=record.schema, identifier=record.identifier) is none -%}
+    {%- if existing_relation(record) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set built = run_query(

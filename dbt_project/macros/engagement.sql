@@ -442,7 +442,7 @@
     sums were built from: {'matched_until': the latest _matched_at they took in}. -#}
 {% macro engagement_carried_from() -%}
     {%- if not execute or this is none or should_full_refresh() -%}{{ return(none) }}{%- endif -%}
-    {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- set previous = existing_relation(this) -%}
     {%- if previous is none -%}{{ return(none) }}{%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(previous) | map(attribute='name') | list -%}
     {%- if '_decayed_sum' not in columns or '_matched_until' not in columns -%}{{ return(none) }}{%- endif -%}

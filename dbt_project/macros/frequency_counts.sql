@@ -15,7 +15,7 @@
     lies before what was counted). So a lead without a marker has no event but tonight's
     changed ones, all from its rescore_from on: nothing before its windows to count. -#}
 {% macro frequency_counts_relation() -%}
-    {{- return(this.incorporate(path={'identifier': this.identifier ~ '__frequency_counts'})) -}}
+    {{- return(kept_beside('frequency_counts')) -}}
 {%- endmacro %}
 
 {#- The lookback in days: the longest within_days of the min_events rules (0 without any). -#}
@@ -107,7 +107,7 @@
 {% macro update_frequency_counts() -%}
     {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
     {%- set counts = frequency_counts_relation() -%}
-    {%- set exists = adapter.get_relation(database=counts.database, schema=counts.schema, identifier=counts.identifier) is not none -%}
+    {%- set exists = existing_relation(counts) is not none -%}
     {%- if not exists -%}
     {#- a warehouse from before the counts were kept: everyone up to where tonight starts,
         minus the lookback (a lead rescored from earlier is counted again below) -#}

@@ -60,7 +60,8 @@ new_events as (
     ) = 1
 ),
 
-{%- set resolution_used = lead_resolution_used() %}
+{#- none in a warehouse built before the mapping was kept -#}
+{%- set resolution_used = existing_relation(lead_resolution_used_relation()) %}
 {%- if resolution_used is not none %}
 
 -- the CRM ids and e-mails whose lead differs from the one the last run matched with
@@ -77,10 +78,10 @@ changed_keys as (
     {{ changed_keys_sql }}
 ),
 
-{#- Whether any event carries a changed key, asked when the model compiles of the keys the
-    events carry (kept beside them, macros/activities.sql): on most nights none does (a new
+{#- Whether any event carries a changed key: asked, when the model compiles, of the keys the
+    events carry (kept beside them, macros/activities.sql). On most nights none does (a new
     lead's own events arrive with it), and the events are then not looked through at all. -#}
-{%- set keys_kept = event_keys_kept() %}
+{%- set keys_kept = existing_relation(event_keys_relation()) %}
 {%- set any_to_rematch = true %}
 {%- if keys_kept is not none and execute %}
 {%- set any_to_rematch = run_query(
