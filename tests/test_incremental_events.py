@@ -73,7 +73,15 @@ FIT = "select * from intermediate.int_fit_contributions"
 TAG_KIND = "https://tag.example/kept"
 KINDS = f"select * from intermediate.int_activity_kinds where url is distinct from '{TAG_KIND}'"
 PULSE_GAPS = "select * from intermediate.int_lifecycle_pulse_gaps"
-COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT, KINDS, PULSE_GAPS)
+HAND_RAISES = "select * exclude (_matched_at) from intermediate.int_hand_raises"
+COMPARED = (MATCHED, SCORED, LEAD_SCORES, CONTRIBUTIONS, FIT, KINDS, PULSE_GAPS, HAND_RAISES)
+# the hand-raising events as the matched events hold them now
+HAND_RAISES_OF_MATCHED = (
+    "select activity_id, lead_id, activity_type, occurred_at "
+    "from intermediate.int_activities_matched_to_leads "
+    "where activity_type in (select activity_type from rules.lifecycle_activity_types "
+    "where role = 'hand_raise')"
+)
 
 
 def land_night_1(night) -> None:
@@ -217,6 +225,18 @@ def test_activity_kinds_are_only_added_to(nights):
     assert incremental.query(
         f"select rule_id from intermediate.int_activity_kinds where url = '{TAG_KIND}'"
     ) == [("pricing_page",)]
+
+
+def test_kept_hand_raises_are_those_of_the_matched_events(nights):
+    """Night 2 added its hand-raises to those kept and replaced the rows of events matched
+    again: the kept rows are what the matched events hold, with the lead they have now."""
+    incremental, _ = nights
+    kept = "select * exclude (_matched_at) from intermediate.int_hand_raises"
+    assert rows(incremental, kept) == rows(incremental, HAND_RAISES_OF_MATCHED)
+    assert incremental.query(
+        "select activity_id, lead_id from intermediate.int_hand_raises "
+        "where lead_id = 'T-SQL-DEMO' and activity_type = 'demo_request'"
+    ), "the scenario's demo request is kept"
 
 
 def test_late_event_rescores_the_leads_other_events(nights):

@@ -166,13 +166,11 @@ leads_in_scope as materialized (
 ),
 
 {% endif %}
--- the hand-raising events (few of the tens of millions: taken first) of the leads recomputed
-hand_raises as materialized (
-    select activities.lead_id, activities.activity_type, activities.occurred_at
-    from {{ ref('int_activities_matched_to_leads') }} as activities
-    inner join {{ source('rules', 'lifecycle_activity_types') }} as roles
-        on roles.activity_type = activities.activity_type and roles.role = 'hand_raise'
-    where activities.lead_id is not null
+-- the hand-raising events, kept apart from the tens of millions of others as they are matched
+hand_raises as (
+    select lead_id, activity_type, occurred_at
+    from {{ ref('int_hand_raises') }}
+    where lead_id is not null
 ),
 
 -- MQL may require behaviours (lifecycle.yml mql.required_activity_types): the day by which the
