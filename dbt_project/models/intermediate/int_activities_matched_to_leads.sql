@@ -114,7 +114,13 @@ events_to_match as (
     select new_events.*, cast(null as varchar) as previous_lead_id
     from new_events
     where not exists (
-        select 1 from {{ this }} as matched where matched.activity_id = new_events.activity_id
+        select 1
+        from {{ this }} as matched
+        where matched.activity_id = new_events.activity_id
+          -- always true of a match; the bounds let DuckDB skip the row groups of other ids
+          -- (ids that grow with time: 50M read for nothing at 1M leads, 1.5 s of CPU)
+          and matched.activity_id between (select min(activity_id) from new_events)
+                                      and (select max(activity_id) from new_events)
     )
 
     union all
