@@ -16,12 +16,22 @@ Each incremental night is compared, row for row, with a fresh warehouse built in
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import subprocess
 
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, SCENARIOS, failure_messages, make_night, write_canonical_csv
+from tests.conftest import (
+    ROOT,
+    SCENARIOS,
+    TEST_DBT_TARGET,
+    failure_messages,
+    make_night,
+    run_dbt,
+    write_canonical_csv,
+)
 
 UNMATCHED_VISIT = {
     "activity_id": "T-B001",
@@ -225,6 +235,27 @@ def test_activity_kinds_are_only_added_to(nights):
     assert incremental.query(
         f"select rule_id from intermediate.int_activity_kinds where url = '{TAG_KIND}'"
     ) == [("pricing_page",)]
+
+
+def test_uniqueness_check_catches_a_copy_written_by_a_later_run(nights, tmp_path):
+    """A night checks only its own rows for duplicates (stamped_by), reading just the row
+    groups within its ids' bounds: a copy of an event matched on night 1 that a later run
+    writes again must still fail the check."""
+    incremental, _ = nights
+    copy = tmp_path / incremental.warehouse.name
+    shutil.copy(incremental.warehouse, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "insert into intermediate.int_activities_matched_to_leads "
+            "select * replace ((select max(_matched_at) "
+            "from intermediate.int_activities_matched_to_leads) as _matched_at) "
+            "from intermediate.int_activities_matched_to_leads where activity_id = 'T-A001'"
+        )
+    with pytest.raises(subprocess.CalledProcessError):
+        run_dbt(copy, "2026-11-21", "test", "--quiet", "--select",
+                "int_activities_matched_to_leads,test_name:unique_combination_of_columns")  # fmt: skip
+    [result] = json.loads((TEST_DBT_TARGET / "run_results.json").read_text())["results"]
+    assert (result["status"], result["failures"]) == ("fail", 1)
 
 
 def test_kept_hand_raises_are_those_of_the_matched_events(nights):
