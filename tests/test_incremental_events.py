@@ -237,6 +237,22 @@ def test_activity_kinds_are_only_added_to(nights):
     ) == [("pricing_page",)]
 
 
+def test_a_full_build_writes_the_events_in_date_order(nights):
+    """The nights read events by day (frequency windows, days whose decay steps); DuckDB
+    skips the row groups of other days only when the rows are stored in date order."""
+    _, fresh = nights
+    for table in ("int_activities_matched_to_leads", "int_activities_scored"):
+        out_of_order = fresh.query(
+            "select count(*) from (select activity_date, lag(activity_date) over "
+            f"(order by rowid) as previous_date from intermediate.{table}) "
+            "where activity_date < previous_date"
+        )
+        assert out_of_order == [(0,)], table
+        assert fresh.query(
+            f"select count(distinct activity_date) > 5 from intermediate.{table}"
+        ) == [(True,)]
+
+
 def test_uniqueness_check_catches_a_copy_written_by_a_later_run(nights, tmp_path):
     """A night checks only its own rows for duplicates (stamped_by), reading just the row
     groups within its ids' bounds: a copy of an event matched on night 1 that a later run

@@ -36,7 +36,10 @@
       and {{ target }}.{{ replace_from }} >= {{ timestamp_literal(earliest[0]) }}
       {%- endif %};
 
+    {#- in the order of the instants: rows that arrive together by the million (every lead,
+        after a change of rules) keep each row group to a few days, as the full build does #}
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ new_rows }}
     where {{ marker }} is not null
+    order by {{ replace_from }}
 {%- endmacro %}

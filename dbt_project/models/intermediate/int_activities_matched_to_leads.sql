@@ -178,3 +178,10 @@ matched as (
 )
 
 select * from matched
+{% if not is_incremental() %}
+-- A full build writes the events in date order (a night appends its own days after them):
+-- the nights read events by day (the frequency windows, the days whose decay steps), and
+-- DuckDB skips every row group outside those days only when each holds a few days. The
+-- exports need not come in date order, and matching would shuffle them anyway.
+order by activity_date
+{% endif %}

@@ -248,7 +248,10 @@ select
     {{ run_stamp() }} as _scored_at
 from scored
 cross join rules_version
-{% if is_incremental() %}
+{% if not is_incremental() %}
+-- in date order, like the matched events (see int_activities_matched_to_leads)
+order by scored.activity_date
+{% else %}
 
 union all
 
