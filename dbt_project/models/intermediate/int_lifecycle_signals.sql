@@ -118,6 +118,11 @@ events_changed as (
     from ({{ leads_touched_since(timestamp_literal(previous.matched_until)) }}) as touched
     group by lead_id
 ),
+{#- the earliest of those days, a constant: the score history is read from it on only -#}
+{%- set earliest_changed = run_query(
+    "select min(occurred_at) from ("
+    ~ leads_touched_since(timestamp_literal(previous.matched_until)) ~ ") as touched"
+).rows[0][0] if execute else none %}
 
 scores_yesterday as (
     select * from {{ ref('fct_lead_scores_daily') }}
@@ -208,6 +213,11 @@ qualifying_scores as (
         and daily.score_date >= cast(events_changed.changed_from as date)
     {% endif %}
     where daily.score_date <= {{ as_of_date() }}
+      {%- if previous and earliest_changed is not none %}
+      -- implied by the join to events_changed; as a constant it keeps the other days' 7M rows
+      -- (at 1M leads) out of the join
+      and daily.score_date >= cast({{ timestamp_literal(earliest_changed) }} as date)
+      {%- endif %}
       and daily.disqualification_reason is null
       and daily.fit_grade_rank <= thresholds.mql_max_fit_grade_rank
       and daily.total_score >= thresholds.mql_min_total_score
