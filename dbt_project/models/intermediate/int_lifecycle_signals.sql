@@ -112,17 +112,17 @@ crm_signals as (
 
 {% if previous %}
 {%- set crm_signal_columns = ['signal', 'signal_at', 'reason', 'rules_version'] %}
+{%- set touched_sql = leads_touched_since(timestamp_literal(previous.matched_until)) %}
+{#- the earliest changed event, a constant: the score history is read from its day on only -#}
+{%- set earliest_changed = run_query(
+    "select min(occurred_at) from (" ~ touched_sql ~ ") as touched"
+).rows[0][0] if execute else none %}
 -- the leads whose events changed since last night, from the start of the day of the earliest
 events_changed as (
     select lead_id, {{ day_start('min(occurred_at)') }} as changed_from
-    from ({{ leads_touched_since(timestamp_literal(previous.matched_until)) }}) as touched
+    from ({{ touched_sql }}) as touched
     group by lead_id
 ),
-{#- the earliest of those days, a constant: the score history is read from it on only -#}
-{%- set earliest_changed = run_query(
-    "select min(occurred_at) from ("
-    ~ leads_touched_since(timestamp_literal(previous.matched_until)) ~ ") as touched"
-).rows[0][0] if execute else none %}
 
 scores_yesterday as (
     select * from {{ ref('fct_lead_scores_daily') }}
