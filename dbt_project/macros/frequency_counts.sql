@@ -63,10 +63,14 @@
 {%- endmacro %}
 
 {#- Every lead's counts up to `counted_before` (a SQL timestamp), from all its events: the
-    full build's post-hook, and a night's pre-hook when the table is missing. -#}
+    full build's post-hook, and a night's pre-hook when the table is missing. The bound is
+    read first and written as a constant, and the events are read twice rather than shared:
+    with the bound a subquery and the events one CTE, DuckDB copied the 50M events at 1M leads
+    and joined every one with the bound, 57 s of a full build against 8 s. -#}
 {% macro build_frequency_counts(counted_before) -%}
+    {%- set counted_before = timestamp_literal(run_query("select " ~ counted_before).rows[0][0]) if execute else counted_before -%}
     create or replace table {{ frequency_counts_relation() }} as
-    with events as (
+    with events as not materialized (
         select *
         from {{ ref('int_activities_matched_to_leads') }}
         where lead_id is not null
