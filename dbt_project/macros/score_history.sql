@@ -113,6 +113,7 @@ select {{ columns }} from {{ score_history_batch(batch * per_statement, (batch +
         from {{ engagement_contributions('history_points', totals_only=true) }} as contributions
     )
 
-    select * from {{ lead_scores('history_points', 'engagement') }} as scores
+    select *, {{ run_stamp() }} as _scored_at
+    from {{ lead_scores('history_points', 'engagement') }} as scores
 )
 {%- endmacro %}

@@ -30,4 +30,6 @@ engagement as (
     group by score_date, lead_id
 )
 
-select * from {{ lead_scores('score_points', 'engagement') }} as scores
+-- _scored_at: the run that wrote the row (the uniqueness test checks a night's rows only)
+select *, {{ run_stamp() }} as _scored_at
+from {{ lead_scores('score_points', 'engagement') }} as scores
