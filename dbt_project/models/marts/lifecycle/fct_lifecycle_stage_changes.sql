@@ -127,28 +127,42 @@ cycle_0_end as (
 
 {% for k in range(1, cycles + 1) %}
 -- cycle {{ k }}: from the {{ 'creation' if k == 1 else 'recycle' }} of the lead
+{% if k == 1 -%}
+{%- set cycle_signals = 'signals' -%}
+{%- else -%}
+{%- set cycle_signals = 'cycle_' ~ k ~ '_signals' -%}
+-- the signals this cycle can still use: those of the leads recycled out of the last cycle,
+-- after the recycle. Each cycle reads the few rows left by the one before, not every signal
+-- of the night's leads again (DuckDB cannot tell how few leads reach a later cycle, and took
+-- the millions of signals as the side to hash, once per cycle: 2 s of a night at 1M leads).
+{{ cycle_signals }} as materialized (
+    select signals.*
+    from {{ 'signals' if k == 2 else 'cycle_' ~ (k - 1) ~ '_signals' }} as signals
+    inner join cycle_{{ k - 1 }}_end as previous
+        on previous.lead_id = signals.lead_id
+        and signals.signal_at > previous.recycle_at
+        and (previous.ends_at is null or signals.signal_at < previous.ends_at)
+),
+
+{% endif -%}
+-- its first MQL and first SQL signal (by time, then reason): an aggregate, not a ranking of
+-- every signal (a night at 1M leads ranks millions of them)
 cycle_{{ k }}_firsts as (
-    select lead_id, signal, signal_at, reason, rules_version
+    select lead_id, signal, first_signal.signal_at, first_signal.reason, first_signal.rules_version
     from (
         select
             previous.lead_id,
             signals.signal,
-            signals.signal_at,
-            signals.reason,
-            signals.rules_version,
-            row_number() over (
-                partition by previous.lead_id, signals.signal
-                order by signals.signal_at, signals.reason
-            ) as signal_rank
+            min({'signal_at': signals.signal_at, 'reason': signals.reason, 'rules_version': signals.rules_version}) as first_signal
         from cycle_{{ k - 1 }}_end as previous
-        inner join signals
+        inner join {{ cycle_signals }} as signals
             on signals.lead_id = previous.lead_id
             and signals.signal in ('mql', 'sql')
             and signals.signal_at {{ '>=' if k == 1 else '>' }} previous.recycle_at
             and (previous.ends_at is null or signals.signal_at < previous.ends_at)
         where previous.recycle_at is not null
-    ) as ranked
-    where signal_rank = 1
+        group by previous.lead_id, signals.signal
+    ) as firsts
 ),
 
 cycle_{{ k }}_entered as (
@@ -179,7 +193,7 @@ cycle_{{ k }}_entered as (
 cycle_{{ k }}_handed_back as (
     select entered.lead_id, min(signals.signal_at) as handed_back_at, min(signals.reason) as reason
     from cycle_{{ k }}_entered as entered
-    inner join signals
+    inner join {{ cycle_signals }} as signals
         on signals.lead_id = entered.lead_id
         and signals.signal = 'recycle_crm'
         and signals.signal_at > entered.mql_at
@@ -321,28 +335,32 @@ changes as (
            and (terminal.opportunity_at is null or signals.signal_at < terminal.opportunity_at))
 ),
 
+-- numbered, and each change's neighbours, in one ordering (one sort of the night's changes)
 ordered as (
     select
         changes.*,
-        row_number() over (
-            partition by lead_id
-            order by changed_at,
-                case to_stage
-                    when 'lead' then 0 when 'mql' then 1 when 'sql' then 2 when 'recycled' then 3
-                    when 'opportunity' then 4 when 'customer' then 5 when 'closed_lost' then 6
-                    else 7
-                end
-        ) as change_number
+        row_number() over stage_order as change_number,
+        lag(to_stage) over stage_order as from_stage,
+        lead(changed_at) over stage_order as valid_until
     from changes
+    window stage_order as (
+        partition by lead_id
+        order by changed_at,
+            case to_stage
+                when 'lead' then 0 when 'mql' then 1 when 'sql' then 2 when 'recycled' then 3
+                when 'opportunity' then 4 when 'customer' then 5 when 'closed_lost' then 6
+                else 7
+            end
+    )
 )
 
 select
     ordered.lead_id,
     ordered.change_number,
-    lag(ordered.to_stage) over (partition by ordered.lead_id order by ordered.change_number) as from_stage,
+    ordered.from_stage,
     ordered.to_stage,
     ordered.changed_at,
-    lead(ordered.changed_at) over (partition by ordered.lead_id order by ordered.change_number) as valid_until,
+    ordered.valid_until,
     ordered.reason,
     ordered.rules_version,
     inputs.inputs_digest as _inputs_digest

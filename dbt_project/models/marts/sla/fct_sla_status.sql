@@ -5,10 +5,7 @@
 -- business hours of the owner's calendar (rules/sla.yml). A clock whose lead leaves the stage
 -- untouched (recycled, disqualified; an MQL that became an SQL) closes without a verdict.
 with changes as (
-    select
-        *,
-        lead(to_stage) over (partition by lead_id order by change_number) as next_stage
-    from {{ ref('fct_lifecycle_stage_changes') }}
+    select * from {{ ref('fct_lifecycle_stage_changes') }}
 ),
 
 lifecycle as (
@@ -45,11 +42,16 @@ clocks as (
         end as segment,
         changes.changed_at as started_at,
         changes.valid_until as stage_left_at,
-        changes.next_stage,
+        next_change.to_stage as next_stage,
         lifecycle.owner_id,
         lifecycle.current_stage
     from changes
     inner join lifecycle on lifecycle.lead_id = changes.lead_id
+    -- the change that ended the stage: looked up for the clocks only, not numbered again for
+    -- every change with a window (3M changes at 1M leads)
+    left join changes as next_change
+        on next_change.lead_id = changes.lead_id
+        and next_change.change_number = changes.change_number + 1
     -- a fast-tracked MQL is an SQL at the same moment: the SQL clock covers it
     where changes.to_stage = 'sql'
        or (changes.to_stage = 'mql' and changes.reason <> 'fast_track')
