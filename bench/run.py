@@ -407,6 +407,15 @@ def _targets(report: dict) -> dict:
     return targets
 
 
+# The steps measured more than once, and how the report's table takes their runs.
+REPEATED_STEPS = {
+    "incremental": "The incremental night ran {runs} times from the same state (wall s: "
+    "{walls}); the table shows the run of median wall time, with the largest peak RSS.",
+    "floor": "The floor ran before the full night and after the incremental nights (wall s: "
+    "{walls}); the table shows their mean wall and CPU time, with the largest peak RSS.",
+}
+
+
 def to_markdown(report: dict) -> str:
     volumes = report["volumes"]
     lines = [
@@ -423,22 +432,10 @@ def to_markdown(report: dict) -> str:
     ]
     for name, step in report["steps"].items():
         lines.append(f"| {name} | {step['wall_s']} | {step['cpu_s']} | {step['peak_rss_gib']} |")
-    runs = report["steps"].get("incremental", {}).get("runs_wall_s", [])
-    if len(runs) > 1:
-        lines += [
-            "",
-            f"The incremental night ran {len(runs)} times from the same state (wall s: "
-            + ", ".join(str(wall) for wall in runs)
-            + "); the table shows the run of median wall time, with the largest peak RSS.",
-        ]
-    floors = report["steps"].get("floor", {}).get("runs_wall_s", [])
-    if len(floors) > 1:
-        lines += [
-            "",
-            "The floor ran before the full night and after the incremental nights (wall s: "
-            + ", ".join(str(wall) for wall in floors)
-            + "); the table shows their mean wall and CPU time, with the largest peak RSS.",
-        ]
+    for name, sentence in REPEATED_STEPS.items():
+        walls = report["steps"].get(name, {}).get("runs_wall_s", [])
+        if len(walls) > 1:
+            lines += ["", sentence.format(runs=len(walls), walls=", ".join(map(str, walls)))]
     lines += ["", "| ratio | value |", "| --- | ---: |"]
     lines += [f"| {name} | {value} |" for name, value in report["ratios"].items()]
     lines += ["", "| target | met |", "| --- | --- |"]
