@@ -274,6 +274,26 @@ def test_uniqueness_check_catches_a_copy_written_by_a_later_run(nights, tmp_path
     assert (result["status"], result["failures"]) == ("fail", 1)
 
 
+def test_engagement_sums_carry_on_from_the_night_before(nights, tmp_path):
+    """The engagement rows' build record says what night 2's sums stand for, and the next
+    night carries them on (reads only the stepping days) while a re-run of night 2 computes
+    every lead afresh. A record that never matched would only make every night slow."""
+    incremental, _ = nights
+    assert incremental.query(
+        "select record.as_of, record.rules_version = rules.rules_version, "
+        "record.matched_until = (select max(_matched_at) "
+        "from intermediate.int_activities_matched_to_leads) "
+        "from intermediate.int_engagement_contributions__build as record "
+        "cross join rules.rules_version as rules"
+    ) == [(dt.date(2026, 11, 21), True, True)]
+    copy = tmp_path / incremental.warehouse.name
+    shutil.copy(incremental.warehouse, copy)
+    for as_of, carried in (("2026-11-22", True), ("2026-11-21", False)):
+        run_dbt(copy, as_of, "compile", "--quiet", "--select", "int_engagement_contributions")
+        compiled = next(TEST_DBT_TARGET.glob("compiled/**/int_engagement_contributions.sql"))
+        assert ("carried as (" in compiled.read_text()) == carried, as_of
+
+
 def test_kept_hand_raises_are_those_of_the_matched_events(nights):
     """Night 2 added its hand-raises to those kept and replaced the rows of events matched
     again: the kept rows are what the matched events hold, with the lead they have now."""

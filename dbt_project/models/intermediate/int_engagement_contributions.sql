@@ -10,12 +10,11 @@
 -- columns starting with _ are the sums it carries on. Leads whose earlier events changed
 -- (an event that arrived late, one matched to another lead) are computed afresh, and so is
 -- everyone after a gap, a re-run of an earlier night, a change of rules or --full-refresh.
--- The table reads its own previous build ({{ this }}) while it builds the new one.
-{{ config(materialized='table') }}
+-- The table reads its own previous build ({{ this }}) while it builds the new one; the record
+-- of that build (rules version, events taken in) is kept beside it (macros/build_record.sql).
+{{ config(materialized='table', post_hook="{{ remember_build(with_history=false) }}") }}
 {%- set carried_from = engagement_carried_from() %}
-with rules_version as (
-    select rules_version from {{ source('rules', 'rules_version') }}
-),
+with
 {%- if carried_from is none %}
 
 -- every lead with scored events, from its events (taken from the events, not the CRM
@@ -191,9 +190,4 @@ contributions as (
     ) }} as contributions
 )
 
-select
-    contributions.*,
-    rules_version.rules_version as _rules_version,
-    (select max(_matched_at) from {{ ref('int_activities_matched_to_leads') }}) as _matched_until
-from contributions
-cross join rules_version
+select * from contributions
