@@ -24,12 +24,23 @@
         {{ run_stamp() }} as built_at
 {%- endmacro %}
 
-{#- The record of the last build when this incremental run (not --full-refresh) can start
-    from its rows because they were built with the same rules for this scoring day or an
-    earlier one, else none: {'as_of', 'history_from', 'matched_until', 'built_at'}. (Re-running
-    an earlier night drops the events after it, which a later build's rows may reflect.) -#}
+{#- Whether this run may build on the rows the model already has: an incremental run, or, for
+    a table that reads its own previous build (int_engagement_contributions), a table that
+    exists, without --full-refresh. A unit test has no rows of its own (`this` is none). -#}
+{% macro builds_on_previous_rows() -%}
+    {%- if this is none -%}{{ return(false) }}{%- endif -%}
+    {%- if config.get('materialized') == 'table' -%}
+        {{ return(existing_relation(this) is not none and not should_full_refresh()) }}
+    {%- endif -%}
+    {{ return(is_incremental()) }}
+{%- endmacro %}
+
+{#- The record of the last build when this run (not --full-refresh) can start from its rows
+    because they were built with the same rules for this scoring day or an earlier one, else
+    none: {'as_of', 'history_from', 'matched_until', 'built_at'}. (Re-running an earlier
+    night drops the events after it, which a later build's rows may reflect.) -#}
 {% macro previous_build() -%}
-    {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
+    {%- if not execute or not builds_on_previous_rows() -%}{{ return(none) }}{%- endif -%}
     {%- set record = build_record_relation() -%}
     {%- if existing_relation(record) is none -%}
         {{ return(none) }}

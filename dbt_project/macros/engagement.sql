@@ -439,27 +439,12 @@
 {%- endmacro %}
 
 {#- Whether int_engagement_contributions (`this`) can carry on last night's sums: none when it
-    must compute every lead afresh (no previous build or no record of it, --full-refresh, sums
-    not of the day before the scoring day, or other rules), else what the sums were built
-    from: {'matched_until': the latest _matched_at they took in}. The rules version and the
-    matched-until bound are the build's record (remember_build), kept beside the table rather
-    than repeated on each of its 9.5M rows at 1M leads. -#}
+    must compute every lead afresh (no record of the previous build, --full-refresh, a build
+    not of the day before the scoring day, or other rules), else the build's record
+    (previous_build(); its matched_until is the latest _matched_at the sums took in). -#}
 {% macro engagement_carried_from() -%}
-    {%- if not execute or this is none or should_full_refresh() -%}{{ return(none) }}{%- endif -%}
-    {%- set previous = existing_relation(this) -%}
-    {%- if previous is none or existing_relation(build_record_relation()) is none -%}{{ return(none) }}{%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(previous) | map(attribute='name') | list -%}
-    {%- if '_decayed_sum' not in columns -%}{{ return(none) }}{%- endif -%}
-    {%- set built = run_query(
-        "select record.as_of, record.matched_until, "
-        ~ "record.rules_version = (select rules_version from " ~ source('rules', 'rules_version') ~ "), "
-        ~ "(select min(score_date) from " ~ previous ~ "), (select max(score_date) from " ~ previous ~ ") "
-        ~ "from " ~ build_record_relation() ~ " as record"
-    ).rows -%}
+    {%- set built = previous_build() -%}
+    {%- if built is none -%}{{ return(none) }}{%- endif -%}
     {%- set day_before = modules.datetime.date.fromisoformat(as_of_date_string()) - modules.datetime.timedelta(days=1) -%}
-    {%- if built | length != 1 or built[0][0] != day_before or built[0][1] is none or not built[0][2]
-        or built[0][3] != day_before or built[0][4] != day_before -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return({'matched_until': built[0][1]}) }}
+    {{ return(built if built.as_of == day_before else none) }}
 {%- endmacro %}
