@@ -5,30 +5,49 @@ with leads as (
     select * from {{ ref('stg_crm__leads') }}
 ),
 
--- one pass over the changes: the latest change overall (the current stage) and the latest of
--- each stage by change number, the first MQL and SQL, and the counts
-per_lead as (
+-- the current stage: the last change, the only one without valid_until (read as rows: with
+-- the stage of the latest change found by arg_max, the aggregate below took 2.9 s of CPU at
+-- 1M leads instead of 0.5 s)
+current_changes as (
+    select lead_id, to_stage as current_stage, changed_at as stage_entered_at, reason as stage_reason
+    from {{ ref('fct_lifecycle_stage_changes') }}
+    where valid_until is null
+),
+
+-- the first and latest MQL and SQL, the counts and the CRM outcomes, from the changes past
+-- the lead's creation (changes are numbered in time order, so the latest of a stage is the
+-- one of its latest time; ties keep the reason of the higher change number)
+stage_changes as (
     select
         lead_id,
-        arg_max(to_stage, change_number) as current_stage,
-        arg_max(changed_at, change_number) as stage_entered_at,
-        arg_max(reason, change_number) as stage_reason,
-        min(case when to_stage = 'mql' then changed_at end) as first_mql_at,
-        arg_max(changed_at, change_number) filter (where to_stage = 'mql') as mql_at,
+        min(changed_at) filter (where to_stage = 'mql') as first_mql_at,
+        max(changed_at) filter (where to_stage = 'mql') as mql_at,
         arg_max(reason, change_number) filter (where to_stage = 'mql') as mql_reason,
-        count(case when to_stage = 'mql' then 1 end) as mql_count,
-        min(case when to_stage = 'sql' then changed_at end) as first_sql_at,
-        arg_max(changed_at, change_number) filter (where to_stage = 'sql') as sql_at,
+        count(*) filter (where to_stage = 'mql') as mql_count,
+        min(changed_at) filter (where to_stage = 'sql') as first_sql_at,
+        max(changed_at) filter (where to_stage = 'sql') as sql_at,
         arg_max(reason, change_number) filter (where to_stage = 'sql') as sql_reason,
-        count(case when to_stage = 'sql' then 1 end) as sql_count,
-        count(case when to_stage = 'recycled' then 1 end) as recycled_count,
-        arg_max(changed_at, change_number) filter (where to_stage = 'recycled') as recycled_at,
+        count(*) filter (where to_stage = 'sql') as sql_count,
+        count(*) filter (where to_stage = 'recycled') as recycled_count,
+        max(changed_at) filter (where to_stage = 'recycled') as recycled_at,
         arg_max(reason, change_number) filter (where to_stage = 'recycled') as recycle_reason,
-        arg_max(changed_at, change_number) filter (where to_stage = 'opportunity') as opportunity_at,
-        arg_max(changed_at, change_number) filter (where to_stage = 'customer') as customer_at,
-        arg_max(changed_at, change_number) filter (where to_stage = 'closed_lost') as closed_lost_at
+        max(changed_at) filter (where to_stage = 'opportunity') as opportunity_at,
+        max(changed_at) filter (where to_stage = 'customer') as customer_at,
+        max(changed_at) filter (where to_stage = 'closed_lost') as closed_lost_at
     from {{ ref('fct_lifecycle_stage_changes') }}
+    where to_stage in ('mql', 'sql', 'recycled', 'opportunity', 'customer', 'closed_lost')
     group by lead_id
+),
+
+per_lead as (
+    select
+        current_changes.*,
+        stage_changes.* exclude (lead_id, mql_count, sql_count, recycled_count),
+        coalesce(stage_changes.mql_count, 0) as mql_count,
+        coalesce(stage_changes.sql_count, 0) as sql_count,
+        coalesce(stage_changes.recycled_count, 0) as recycled_count
+    from current_changes
+    left join stage_changes on stage_changes.lead_id = current_changes.lead_id
 )
 
 select

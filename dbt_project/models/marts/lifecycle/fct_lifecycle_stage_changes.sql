@@ -38,15 +38,18 @@ thresholds as (
 ),
 
 {% if is_incremental() %}
+-- each lead's current row, the last of its history (the only one without valid_until):
+-- its stage, since when, and the digest all its rows carry. Read as rows, not grouped: an
+-- aggregate over every change (3M at 1M leads) was a fifth of a night's statement.
 built as (
     select
         lead_id,
-        max({{ '_inputs_digest' if has_digest else 'null' }}) as inputs_digest,
-        max(changed_at) as last_changed_at,
-        max(case when valid_until is null then to_stage end) as current_stage,
-        max(case when valid_until is null then changed_at end) as current_since
+        {{ '_inputs_digest' if has_digest else 'null' }} as inputs_digest,
+        changed_at as last_changed_at,
+        to_stage as current_stage,
+        changed_at as current_since
     from {{ this }}
-    group by lead_id
+    where valid_until is null
 ),
 
 leads_to_rebuild as (
