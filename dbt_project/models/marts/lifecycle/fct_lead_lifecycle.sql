@@ -6,8 +6,8 @@ with leads as (
 ),
 
 -- the current stage: the last change, the only one without valid_until (read as rows: with
--- the stage of the latest change found by arg_max, the aggregate below took 2.9 s of CPU at
--- 1M leads instead of 0.5 s)
+-- the latest change found by arg_max over all 3M changes at 1M leads, the aggregate took
+-- 2.9 s of DuckDB's operator time; now 0.5 s)
 current_changes as (
     select lead_id, to_stage as current_stage, changed_at as stage_entered_at, reason as stage_reason
     from {{ ref('fct_lifecycle_stage_changes') }}
