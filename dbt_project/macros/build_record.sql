@@ -58,13 +58,17 @@
 {%- endmacro %}
 
 {#- The record of the last build when tonight can start from its rows (previous_build(), and
-    the night after it, same first day of history), else none. -#}
-{% macro previous_night_build() -%}
+    the night after it; with_history: with the same first day of score history, for a record
+    remembered with it), else none. -#}
+{% macro previous_night_build(with_history=true) -%}
     {%- set built = previous_build() -%}
     {%- if built is none -%}{{ return(none) }}{%- endif -%}
     {%- set day_before = modules.datetime.date.fromisoformat(as_of_date_string()) - modules.datetime.timedelta(days=1) -%}
-    {%- set history_from = run_query("select min(score_date) from " ~ ref('fct_lead_scores_daily')).rows[0][0] -%}
-    {%- if built.as_of != day_before or built.history_from != history_from -%}{{ return(none) }}{%- endif -%}
+    {%- if built.as_of != day_before -%}{{ return(none) }}{%- endif -%}
+    {%- if with_history -%}
+        {%- set history_from = run_query("select min(score_date) from " ~ ref('fct_lead_scores_daily')).rows[0][0] -%}
+        {%- if built.history_from != history_from -%}{{ return(none) }}{%- endif -%}
+    {%- endif -%}
     {{ return(built) }}
 {%- endmacro %}
 

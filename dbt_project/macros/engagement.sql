@@ -437,14 +437,3 @@
         else 1.0
     end
 {%- endmacro %}
-
-{#- Whether int_engagement_contributions (`this`) can carry on last night's sums: none when it
-    must compute every lead afresh (no record of the previous build, --full-refresh, a build
-    not of the day before the scoring day, or other rules), else the build's record
-    (previous_build(); its matched_until is the latest _matched_at the sums took in). -#}
-{% macro engagement_carried_from() -%}
-    {%- set built = previous_build() -%}
-    {%- if built is none -%}{{ return(none) }}{%- endif -%}
-    {%- set day_before = modules.datetime.date.fromisoformat(as_of_date_string()) - modules.datetime.timedelta(days=1) -%}
-    {{ return(built if built.as_of == day_before else none) }}
-{%- endmacro %}

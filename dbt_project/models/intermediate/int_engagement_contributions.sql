@@ -13,7 +13,8 @@
 -- The table reads its own previous build ({{ this }}) while it builds the new one; the record
 -- of that build (rules version, events taken in) is kept beside it (macros/build_record.sql).
 {{ config(materialized='table', post_hook="{{ remember_build(with_history=false) }}") }}
-{%- set carried_from = engagement_carried_from() %}
+{#- last night's build, same rules, not --full-refresh; none: every lead afresh -#}
+{%- set carried_from = previous_night_build(with_history=false) %}
 with
 {%- if carried_from is none %}
 
