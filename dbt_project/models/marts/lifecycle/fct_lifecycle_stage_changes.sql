@@ -46,8 +46,8 @@ built as (
     select
         lead_id,
         {{ '_inputs_digest' if has_digest else 'null' }} as inputs_digest,
-        changed_at as last_changed_at,
         to_stage as current_stage,
+        -- the lead's last change, so also the latest time it has a change at
         changed_at as current_since
     from {{ this }}
     where valid_until is null
@@ -60,7 +60,7 @@ leads_to_rebuild as (
     cross join thresholds
     where inputs.inputs_digest is distinct from built.inputs_digest
        -- a backfill of an earlier night: the changes after it go
-       or built.last_changed_at >= {{ as_of_end() }}
+       or built.current_since >= {{ as_of_end() }}
        -- an SQL idle since its last pulse (or since it became one) for the recycle period
        or (built.current_stage = 'sql'
            and {{ idle_sql_recycled_at(
